@@ -1,0 +1,38 @@
+# lowdim: the whole study as one Snakemake workflow.
+#   snakemake --cores all                                   embedded scale (params.yaml)
+#   snakemake --cores all --configfile workflow/configs/paper.yaml   paper scale
+#   snakemake --profile workflow/profiles/slurm --configfile workflow/configs/paper.yaml
+# Rules live in workflow/rules/*.smk and each calls one `python -m lowdim` step.
+import sys
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+sys.path.insert(0, workflow.basedir)  # import lowdim from this checkout
+
+from lowdim import config as lowdim_config, data as lowdim_data, dvc as lowdim_dvc, paths, steps as lowdim_steps  # noqa: E402
+
+
+configfile: "params.yaml"
+
+
+try:
+    lowdim_config.validate(config)
+except lowdim_config.ParamsError as e:
+    sys.exit(f"lowdim: error: {e}")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/collapse.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.collapse.input,
+
+
+onsuccess:
+    print_rule_times()
+    lowdim_dvc.sync_after_snakemake(DVC_STAGES)

@@ -1,0 +1,17 @@
+"""User-facing failures: each one prints as a single line naming the cause and the fix."""
+
+
+class LowdimError(Exception):
+    """Base class for errors the CLI reports as one line (no traceback)."""
+
+
+class ParamsError(LowdimError):
+    """A value in params.yaml (or a --configfile) is invalid."""
+
+
+class DataError(LowdimError):
+    """A dataset could not be fetched, verified or read."""
+
+
+class DivergedError(LowdimError):
+    """Training produced a non-finite loss."""

@@ -1,0 +1,91 @@
+"""Every path lowdim reads or writes, in one place.
+
+Snakemake rules, DVC stages and the Python code all take their paths from here; nothing
+else builds a path by string concatenation. Functions return ``str`` so that they can be
+called with Snakemake wildcards (``prepared("{dataset}")``) as well as with values.
+"""
+
+from __future__ import annotations
+
+import os
+
+DATA = "data"
+RESULTS = "results"
+LOGS = "logs"
+#: Where raw downloads are kept (one folder per dataset).
+RAW = f"{DATA}/raw"
+#: Prepared datasets in lowdim's compact format (one ``.npz`` per dataset).
+PREPARED = f"{DATA}/prepared"
+
+
+def raw_dir(dataset: str) -> str:
+    return f"{RAW}/{dataset}"
+
+
+def prepared(dataset: str) -> str:
+    return f"{PREPARED}/{dataset}.npz"
+
+
+def study_dir(study: str) -> str:
+    return f"{RESULTS}/{study}"
+
+
+def run_dir(study: str, dataset: str, seed: str | int) -> str:
+    return f"{RESULTS}/{study}/runs/{dataset}/s{seed}"
+
+
+def checkpoint(study: str, dataset: str, seed: str | int) -> str:
+    """Training checkpoint (resumed from); deliberately not a Snakemake output."""
+    return f"{run_dir(study, dataset, seed)}/checkpoint.pt"
+
+
+def model(study: str, dataset: str, seed: str | int) -> str:
+    return f"{run_dir(study, dataset, seed)}/model.pt"
+
+
+def history(study: str, dataset: str, seed: str | int) -> str:
+    return f"{run_dir(study, dataset, seed)}/history.parquet"
+
+
+def feature_stats(study: str, dataset: str, seed: str | int, split: str = "train") -> str:
+    return f"{run_dir(study, dataset, seed)}/features_{split}.npz"
+
+
+def run_metrics(study: str, dataset: str, seed: str | int) -> str:
+    return f"{run_dir(study, dataset, seed)}/metrics.parquet"
+
+
+def table(study: str) -> str:
+    """The study's metric table (long schema, see lowdim.tables)."""
+    return f"{RESULTS}/{study}/metrics.parquet"
+
+
+def summary(study: str) -> str:
+    """Small JSON of headline numbers: a DVC metrics file (outside the study's DVC out)."""
+    return f"{RESULTS}/summary/{study}.json"
+
+
+def curves(study: str) -> str:
+    """CSV of the study's main curves: a DVC plots file."""
+    return f"{RESULTS}/curves/{study}.csv"
+
+
+def figure(study: str, name: str, ext: str = "pdf") -> str:
+    return f"{RESULTS}/{study}/figures/{name}.{ext}"
+
+
+def benchmark(study: str, step: str, tag: str = "") -> str:
+    """Snakemake benchmark file (per-rule wall time), kept out of DVC outputs."""
+    suffix = f"_{tag}" if tag else ""
+    return f"{LOGS}/benchmarks/{study}/{step}{suffix}.tsv"
+
+
+def log(study: str, step: str, tag: str = "") -> str:
+    """A job's log (its stdout and stderr, also shown on the terminal)."""
+    suffix = f"_{tag}" if tag else ""
+    return f"{LOGS}/{study}/{step}{suffix}.log"
+
+
+def data_mirror(params_mirror: str | None = None) -> str | None:
+    """The local raw-data mirror: $LOWDIM_DATA_MIRROR wins over params ``data.mirror``."""
+    return os.environ.get("LOWDIM_DATA_MIRROR") or params_mirror or None

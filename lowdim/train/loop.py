@@ -1,0 +1,139 @@
+"""The training loop shared by all studies.
+
+``fit`` runs epochs of steps, shows a tqdm bar, writes a checkpoint atomically every
+``checkpoint_every`` epochs (and at the end), resumes from it when re-run with the same
+identity, and stops with a one-line :class:`DivergedError` naming the run, the step and
+the last finite loss when the loss stops being finite. Batch order depends only on
+(seed, epoch), so an interrupted-and-resumed run reproduces an uninterrupted one exactly.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from lowdim.errors import DivergedError, ParamsError
+from lowdim.io import atomic_path
+
+
+def pick_device(request: str = "auto") -> torch.device:
+    """'auto' -> CUDA when present, else CPU; 'cuda' without a GPU is an error."""
+    if request == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if request == "cuda" and not torch.cuda.is_available():
+        raise ParamsError("params: device = \"cuda\" but no CUDA device is visible: use device: auto or cpu")
+    return torch.device(request)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def epoch_generator(seed: int, epoch: int) -> torch.Generator:
+    """A CPU generator that depends only on (seed, epoch): resumable batch orders."""
+    return torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+
+
+def index_batches(n: int, batch_size: int, seed: int, epoch: int, device: torch.device) -> list[torch.Tensor]:
+    """Shuffled index batches of one epoch (the last one may be short)."""
+    perm = torch.randperm(n, generator=epoch_generator(seed, epoch)).to(device)
+    return list(perm.split(batch_size))
+
+
+@dataclass
+class Checkpointer:
+    path: Path
+    identity: str  #: params hash of the run; a checkpoint of another identity is ignored
+    every: int = 1
+
+    def load(self) -> dict[str, Any] | None:
+        if not self.path.exists():
+            return None
+        state = torch.load(self.path, map_location="cpu", weights_only=False)
+        if state.get("identity") != self.identity:
+            print(f"[lowdim] ignoring checkpoint {self.path}: it belongs to other parameters", file=sys.stderr)
+            return None
+        return state
+
+    def save(self, state: dict[str, Any]) -> None:
+        with atomic_path(self.path) as tmp:
+            torch.save({**state, "identity": self.identity}, tmp)
+
+
+def fit(
+    run: str,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: Callable[[Any], torch.Tensor],
+    batches: Callable[[int], Iterable[Any]],
+    epochs: int,
+    checkpointer: Checkpointer,
+    scheduler: Any = None,
+    on_epoch_end: Callable[[int], dict[str, float]] | None = None,
+    progress: bool = True,
+) -> list[dict[str, float]]:
+    """Train ``model`` for ``epochs`` epochs; returns the per-epoch history.
+
+    ``batches(epoch)`` yields the epoch's batches; ``loss_fn(batch)`` returns the scalar loss.
+    ``on_epoch_end(epoch)`` may return extra numbers to log (evaluation). History rows
+    hold ``epoch`` (1-based, completed epochs), ``step``, ``loss`` and those numbers.
+    """
+    start, step, history = 0, 0, []
+    state = checkpointer.load()
+    if state is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        if scheduler is not None:
+            scheduler.load_state_dict(state["scheduler"])
+        start, step, history = state["epoch"], state["step"], state["history"]
+        print(f"[lowdim] {run}: resuming from epoch {start} ({checkpointer.path})", file=sys.stderr)
+    last_finite = history[-1]["loss"] if history else float("nan")
+    bar = tqdm(range(start, epochs), initial=start, total=epochs, desc=run, disable=not progress,
+               mininterval=1.0, file=sys.stderr, dynamic_ncols=True)
+    for epoch in bar:
+        model.train()
+        losses = []
+        for batch in batches(epoch):
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(batch)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.detach())
+        if scheduler is not None:
+            scheduler.step()
+        values = torch.stack(losses).double().cpu().numpy()  # one sync per epoch, not per step
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            i = int(bad[0])
+            last = values[i - 1] if i else last_finite
+            raise DivergedError(
+                f"run {run} diverged at step {step + i + 1} (epoch {epoch + 1}): loss = {values[i]}, "
+                f"last finite loss = {last:.6g}; lower the learning rate or check the inputs"
+            )
+        step += values.size
+        last_finite = float(values[-1])
+        row = {"epoch": epoch + 1, "step": step, "loss": float(values.mean())}
+        if on_epoch_end is not None:
+            model.eval()
+            with torch.no_grad():
+                row.update(on_epoch_end(epoch))
+        history.append(row)
+        bar.set_postfix(loss=f"{row['loss']:.4g}")
+        if (epoch + 1) % checkpointer.every == 0 or epoch + 1 == epochs:
+            checkpointer.save({
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                "epoch": epoch + 1, "step": step, "history": history,
+            })
+    bar.close()
+    return history

@@ -1,0 +1,80 @@
+"""Shared fixtures: a throw-away copy of the project (its own git repo) and command helpers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+MIRROR = Path(os.environ.get("LOWDIM_DATA_MIRROR", ROOT.parent / "shared" / "data"))
+TOP_LEVEL_IGNORED = {".venv", "data", "results", "logs", ".snakemake", ".git", "dvc.lock", ".dvc-remote", ".pytest_cache"}
+
+
+def COPY_IGNORE(directory: str, names: list[str]) -> set[str]:
+    """What a fresh clone would not have: build outputs at the top level, caches anywhere."""
+    ignored = {n for n in names if n == "__pycache__" or n.endswith(".egg-info")}
+    if Path(directory).resolve() == ROOT:
+        ignored |= TOP_LEVEL_IGNORED & set(names)
+    if Path(directory).name == ".dvc":
+        ignored |= {"cache", "tmp"} & set(names)
+    return ignored
+
+#: A tiny but real configuration: every rule runs, in seconds, on 2 CPU cores.
+TINY = {
+    "collapse": {
+        "datasets": ["digits"],
+        "seeds": [0],
+        "model": {"arch": "mlp", "depth": 2, "width": 32, "batch_norm": False},
+        "train": {"epochs": 4, "batch_size": 64, "optimizer": "sgd", "lr": 0.05, "momentum": 0.9,
+                  "weight_decay": 5.0e-4, "checkpoint_every": 2},
+        "features": {"batch_size": 500},
+    },
+    "resources": {"train": {"gpu": 0, "mem_mb": 1000, "runtime": 10, "cpus": 1}},
+}
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ)
+    e["PATH"] = f"{BIN}{os.pathsep}{e.get('PATH', '')}"
+    e["DVC_NO_ANALYTICS"] = "1"
+    e.pop("LOWDIM_UNDER_DVC", None)
+    return e
+
+
+def run(cmd: list[str] | str, cwd: Path, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
+    res = subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True, timeout=timeout,
+                         shell=isinstance(cmd, str))
+    if check and res.returncode != 0:
+        raise AssertionError(f"{cmd} failed ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-5000:]}")
+    return res
+
+
+def write_params(project: Path, overlay: dict) -> None:
+    """Overlay values onto the project's params.yaml (what a user editing it does)."""
+    from lowdim.config import deep_merge
+
+    path = project / "params.yaml"
+    params = deep_merge(yaml.safe_load(path.read_text()), overlay)
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def make_project(dest: Path, overlay: dict | None = TINY) -> Path:
+    shutil.copytree(ROOT, dest, ignore=COPY_IGNORE, symlinks=True)
+    if overlay:
+        write_params(dest, overlay)
+    git = "git -c user.name=t -c user.email=t@t -c commit.gpgsign=false"
+    run(f"git init -q && {git} add -A && {git} commit -q -m init", cwd=dest)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A fresh copy of the project with the tiny configuration (one per test module)."""
+    return make_project(tmp_path_factory.mktemp("project") / "lowdim")

@@ -1,0 +1,83 @@
+"""params.yaml validation: every bad value fails at once, in one line naming the key."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from lowdim import config
+from lowdim.errors import ParamsError
+
+from conftest import ROOT, make_project, run
+
+BASE = yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+def mutate(path: str, value=None, delete: bool = False) -> dict:
+    params = copy.deepcopy(BASE)
+    *parents, last = path.split(".")
+    node = params
+    for p in parents:
+        node = node[int(p)] if isinstance(node, list) else node[p]
+    if delete:
+        del node[last]
+    else:
+        node[last] = value
+    return params
+
+
+# (mutation, text the one-line error must contain)
+MUTATIONS = [
+    (("collapse.train.lr", -0.1), ["collapse.train.lr", "> 0"]),
+    (("collapse.train.lr", "fast"), ["collapse.train.lr", "wrong type", "number"]),
+    (("collapse.train.epochs", 2.5), ["collapse.train.epochs", "integer"]),
+    (("collapse.train.epochs", 0), ["collapse.train.epochs", ">= 1"]),
+    (("collapse.model.arch", "mpl"), ["collapse.model.arch", '"mpl"', '"mlp"']),
+    (("collapse.datasets", ["mnsit"]), ["collapse.datasets[0]", '"mnsit"', '"mnist5k"']),
+    (("collapse.datasets", []), ["collapse.datasets", "at least 1"]),
+    (("collapse.seeds", [0, 0]), ["collapse.seeds", "unique"]),
+    (("collapse.train.trian", 3), ["unknown key collapse.train.trian", "epochs"]),
+    (("colapse", {}), ["unknown key colapse", "collapse"]),
+    (("device", "gpu"), ["device", '"gpu"', '"cuda"']),
+    (("collapse.train.momentum", 1.0), ["collapse.train.momentum", "< 1"]),
+    (("data.lowrank.observed", 1.5), ["data.lowrank.observed", "<= 1"]),
+    (("data.lowrank.rank", 500), ["data.lowrank.rank", "data.lowrank.dim"]),
+    (("resources.train.gpu", -1), ["resources.train.gpu", ">= 0"]),
+    (("data.mirror", 3), ["data.mirror", "string or null"]),
+    (("collapse.model.batch_norm", "yes"), ["collapse.model.batch_norm", "boolean"]),
+]
+
+
+def test_default_params_are_valid():
+    config.validate(BASE)
+
+
+def test_paper_overlay_is_valid():
+    config.load(ROOT / "params.yaml", ROOT / "workflow" / "configs" / "paper.yaml")
+
+
+@pytest.mark.parametrize("mutation,expected", MUTATIONS, ids=[m[0][0] + "=" + repr(m[0][1]) for m in MUTATIONS])
+def test_mutation_fails_with_one_line(mutation, expected):
+    with pytest.raises(ParamsError) as err:
+        config.validate(mutate(*mutation))
+    msg = str(err.value)
+    assert "\n" not in msg
+    for part in expected:
+        assert part in msg, msg
+
+
+def test_missing_key_is_named():
+    with pytest.raises(ParamsError, match=r"missing key collapse\.train\.lr"):
+        config.validate(mutate("collapse.train.lr", delete=True))
+
+
+def test_snakemake_rejects_bad_params_before_any_job(tmp_path):
+    """Through the real CLI: the run stops at parse time with the one-line message."""
+    project = make_project(tmp_path / "p")
+    res = run(["snakemake", "-n", "--cores", "1", "--config", "device=gpu"], cwd=project, check=False)
+    assert res.returncode != 0
+    lines = [ln for ln in (res.stderr + res.stdout).splitlines() if ln.startswith("lowdim: error:")]
+    assert lines == ['lowdim: error: params: device = "gpu" is not allowed: must be one of "auto", "cpu", "cuda"']
+    assert "Job stats" not in res.stdout + res.stderr

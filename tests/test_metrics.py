@@ -1,0 +1,91 @@
+"""Collapse metrics against slow, obviously-correct numpy/scipy references on planted data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg
+import torch
+
+from lowdim.metrics import ClassStats, compression, discrimination, nc1
+from lowdim.metrics.streaming import layer_metrics, stream
+
+
+def planted(k=5, d=30, n=40, spread=3.0, noise=1.0, seed=0, balanced=True):
+    rng = np.random.default_rng(seed)
+    mu = rng.standard_normal((k, d)) * spread
+    counts = [n] * k if balanced else rng.integers(n // 2, 2 * n, size=k).tolist()
+    y = np.repeat(np.arange(k), counts)
+    h = mu[y] + noise * rng.standard_normal((y.size, d))
+    return h, y
+
+
+def reference(h, y):
+    """Direct d x d definitions (Papyan et al. 2020; Wang et al. 2023)."""
+    k = y.max() + 1
+    means = np.stack([h[y == c].mean(0) for c in range(k)])
+    centred = means - means.mean(0)
+    r = h - means[y]
+    sw = r.T @ r / len(y)
+    sb = centred.T @ centred / k
+    cos = (means / np.linalg.norm(means, axis=1, keepdims=True)) @ (means / np.linalg.norm(means, axis=1, keepdims=True)).T
+    return {
+        "nc1": np.trace(sw @ scipy.linalg.pinvh(sb)) / k,
+        "compression": np.trace(sw) / np.trace(sb),
+        "discrimination": 1 - cos[~np.eye(k, dtype=bool)].max(),
+    }
+
+
+@pytest.mark.parametrize("k,d,balanced,noise", [(5, 30, True, 1.0), (10, 64, False, 0.3), (3, 2, True, 2.0), (4, 200, True, 0.01)])
+def test_against_reference(k, d, balanced, noise):
+    h, y = planted(k=k, d=d, balanced=balanced, noise=noise)
+    ref = reference(h, y)
+    assert nc1(h, y) == pytest.approx(ref["nc1"], rel=1e-9)
+    assert compression(h, y) == pytest.approx(ref["compression"], rel=1e-9)
+    assert discrimination(h, y) == pytest.approx(ref["discrimination"], rel=1e-9, abs=1e-12)
+
+
+def test_nc1_is_zero_for_collapsed_features_and_grows_with_noise():
+    h, y = planted(noise=0.0)
+    assert nc1(h, y) == pytest.approx(0.0, abs=1e-20)
+    values = [nc1(*planted(noise=s)) for s in (0.1, 0.5, 2.0)]
+    assert values[0] < values[1] < values[2]
+
+
+def test_nc1_large_d_without_d_by_d_matrices():
+    """d = 1024 >> N = 40: Sigma_B is rank K - 1 = 3, and the K x K form matches the d x d reference."""
+    k, d = 4, 1024
+    h, y = planted(k=k, d=d, n=10, noise=0.5, seed=1)
+    ref = reference(h, y)  # pinvh of a rank-3 1024 x 1024 matrix
+    assert nc1(h, y) == pytest.approx(ref["nc1"], rel=1e-6)
+
+
+def test_streaming_equals_one_shot_and_is_batch_size_invariant():
+    h, y = planted(k=6, d=20, n=50, balanced=False, seed=2)
+    h2 = np.tanh(h @ np.random.default_rng(0).standard_normal((20, 12)))  # a second "layer"
+    ht, h2t, yt = map(torch.as_tensor, (h, h2, y))
+
+    def batches(bs):
+        return lambda: (([ht[i:i + bs], h2t[i:i + bs]], yt[i:i + bs]) for i in range(0, len(y), bs))
+
+    one = stream(batches(len(y)), 6)
+    small = stream(batches(7), 6)
+    for layer, feats in enumerate((h, h2)):
+        ref = reference(feats, y)
+        for name, value in layer_metrics(small[layer]).items():
+            assert value == pytest.approx(ref[name], rel=1e-9)
+            assert value == pytest.approx(layer_metrics(one[layer])[name], rel=1e-12)
+
+
+def test_stats_roundtrip_through_arrays():
+    h, y = planted()
+    s = stream(lambda: iter([([torch.as_tensor(h)], torch.as_tensor(y))]), 5)[0]
+    back = ClassStats.from_arrays(s.to_arrays("l0_"), "l0_")
+    assert layer_metrics(back) == layer_metrics(s)
+
+
+def test_bad_inputs_are_rejected():
+    with pytest.raises(ValueError, match=r"features must be \(N, d\)"):
+        nc1(np.zeros((5, 3)), np.zeros(4))
+    with pytest.raises(ValueError, match="classes without samples: \\[1\\]"):
+        nc1(np.zeros((4, 3)), np.array([0, 0, 2, 2]))

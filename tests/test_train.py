@@ -1,0 +1,78 @@
+"""The shared training loop: resume after kill -9 reproduces an uninterrupted run; NaN guard."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from lowdim import data, tables
+
+SPEC = {"device": "cpu", "model": {"arch": "mlp", "depth": 2, "width": 64, "batch_norm": True},
+        "train": {"epochs": 100, "batch_size": 32, "optimizer": "sgd", "lr": 0.02, "momentum": 0.9,
+                  "weight_decay": 5e-4, "checkpoint_every": 1}}
+
+
+@pytest.fixture(scope="module")
+def digits(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("data")
+    return data.prepare("digits", data.Context(d / "raw", None, False, {}), d / "digits.npz")
+
+
+def train_cmd(digits: Path, out: Path, spec=SPEC) -> list[str]:
+    return [sys.executable, "-m", "lowdim", "collapse", "train", "--spec", json.dumps(spec), "--dataset", "digits",
+            "--seed", "7", "--data-path", str(digits), "--model-out", str(out / "model.pt"),
+            "--history-out", str(out / "history.parquet"), "--checkpoint", str(out / "checkpoint.pt")]
+
+
+def test_kill_9_then_rerun_matches_uninterrupted_run(digits, tmp_path):
+    full, killed = tmp_path / "full", tmp_path / "killed"
+    subprocess.run(train_cmd(digits, full), check=True, capture_output=True, env={"OMP_NUM_THREADS": "1", "PATH": ""})
+
+    proc = subprocess.Popen(train_cmd(digits, killed), stderr=subprocess.DEVNULL, env={"OMP_NUM_THREADS": "1", "PATH": ""})
+    ckpt = killed / "checkpoint.pt"
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if ckpt.exists() and torch.load(ckpt, weights_only=False)["epoch"] >= 5:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "training finished before it could be killed; make it longer"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (killed / "model.pt").exists()
+    interrupted_at = torch.load(ckpt, weights_only=False)["epoch"]
+    assert 0 < interrupted_at < SPEC["train"]["epochs"]
+
+    res = subprocess.run(train_cmd(digits, killed), check=True, capture_output=True, text=True,
+                         env={"OMP_NUM_THREADS": "1", "PATH": ""})
+    assert f"resuming from epoch {interrupted_at}" in res.stderr
+    a = torch.load(full / "model.pt", weights_only=True)
+    b = torch.load(killed / "model.pt", weights_only=True)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    ha, hb = tables.read(full / "history.parquet"), tables.read(killed / "history.parquet")
+    assert ha["value"].tolist() == hb["value"].tolist()
+    assert ha.query("metric == 'train_acc'")["value"].iloc[-1] == 1.0  # reached the terminal phase
+
+
+def test_divergence_stops_with_one_line(digits, tmp_path):
+    spec = {**SPEC, "train": {**SPEC["train"], "lr": 1e6, "epochs": 3}}
+    res = subprocess.run(train_cmd(digits, tmp_path, spec), capture_output=True, text=True)
+    assert res.returncode == 2
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("lowdim: error:")]
+    assert len(lines) == 1, res.stderr
+    assert "run collapse/digits/s7 diverged at step" in lines[0] and "last finite loss" in lines[0]
+    assert not (tmp_path / "model.pt").exists()
+
+
+def test_checkpoint_of_other_parameters_is_ignored(digits, tmp_path):
+    short = {**SPEC, "train": {**SPEC["train"], "epochs": 2}}
+    subprocess.run(train_cmd(digits, tmp_path, short), check=True, capture_output=True)
+    other = {**short, "train": {**short["train"], "lr": 0.01}}
+    res = subprocess.run(train_cmd(digits, tmp_path, other), check=True, capture_output=True, text=True)
+    assert "ignoring checkpoint" in res.stderr and "resuming" not in res.stderr

@@ -1,0 +1,126 @@
+"""The workflow itself, run for real: lint, dry runs of every config, a tiny end-to-end run
+through Snakemake, DVC on top of it (no-op repro, re-run granularity, experiments, remote)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lowdim import tables
+
+from conftest import ROOT, run, write_params
+
+pytestmark = pytest.mark.slow
+CONFIGS = [None] + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "workflow" / "configs").glob("*.yaml"))
+FINAL = ["results/collapse/metrics.parquet", "results/summary/collapse.json", "results/curves/collapse.csv",
+         "results/collapse/figures/layerwise.pdf", "results/collapse/figures/layerwise.png"]
+
+
+def jobs_since(project: Path, before: set[Path]) -> list[str]:
+    """Rules of the jobs Snakemake ran, from the logs it wrote after ``before`` was taken."""
+    rules = []
+    for log in sorted(set((project / ".snakemake" / "log").glob("*.log")) - before):
+        rules += re.findall(r"^(?:local)?rule (\w+):", log.read_text(), flags=re.M)
+    return sorted(rules)
+
+
+def logs(project: Path) -> set[Path]:
+    return set((project / ".snakemake" / "log").glob("*.log"))
+
+
+def test_lint_is_clean(project):
+    res = run(["snakemake", "--lint"], cwd=project, check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+@pytest.mark.parametrize("configfile", CONFIGS)
+def test_dry_run_of_whole_dag(project, configfile):
+    extra = ["--configfile", configfile] if configfile else []
+    res = run(["snakemake", "-n", "--cores", "1", *extra], cwd=project)
+    assert "collapse_train" in res.stdout and "Job stats" in res.stdout
+
+
+@pytest.fixture(scope="module")
+def built(project):
+    before = logs(project)
+    res = run(["snakemake", "--cores", "2"], cwd=project)
+    return project, res, jobs_since(project, before)
+
+
+def test_end_to_end_run_produces_every_output(built):
+    project, res, jobs = built
+    assert jobs == sorted(["prepare_data", "collapse_train", "collapse_features", "collapse_metrics",
+                           "collapse_table", "collapse_figures", "all"])
+    for f in FINAL:
+        assert (project / f).stat().st_size > 0, f
+    df = tables.read(project / "results/collapse/metrics.parquet")
+    nc1 = df[df.metric == "nc1"].sort_values("layer")
+    assert nc1["layer"].tolist() == [0, 1, 2] and nc1["value"].gt(0).all()
+    assert df["git_rev"].nunique() == 1 and df["params_hash"].str.len().eq(12).all()
+    assert "per-rule wall time" in res.stderr  # timing table in the run log
+    assert (project / "dvc.lock").exists()  # onsuccess recorded the run for DVC
+
+
+def test_noop_rerun_does_nothing(built):
+    project, _, _ = built
+    res = run(["snakemake", "--cores", "2"], cwd=project)
+    assert "Nothing to be done" in res.stdout + res.stderr
+
+
+def test_dvc_repro_after_snakemake_does_nothing(built):
+    project, _, _ = built
+    before = logs(project)
+    res = run(["dvc", "repro"], cwd=project)
+    assert "didn't change, skipping" in res.stdout and jobs_since(project, before) == []
+    assert "Data and pipelines are up to date" in res.stdout
+
+
+def test_same_seed_same_params_same_tables(built):
+    project, _, _ = built
+    table = project / "results/collapse/metrics.parquet"
+    first = tables.read(table)
+    run(["snakemake", "--cores", "2", "--forcerun", "collapse_train"], cwd=project)
+    again = tables.read(table)
+    cols = [c for c in tables.SCHEMA if c != "git_rev"]
+    assert first[cols].equals(again[cols])
+    run(["dvc", "commit", "--force", "-q"], cwd=project)
+
+
+def test_dvc_repro_reruns_only_the_edited_study(built):
+    project, _, _ = built
+    # a data parameter no configured study uses: the prepare stage re-runs, but no job does
+    write_params(project, {"data": {"gaussian_mixture": {"noise": 0.2}}})
+    before = logs(project)
+    res = run(["dvc", "repro"], cwd=project)
+    assert "Stage 'collapse' didn't change" in res.stdout and jobs_since(project, before) == []
+    # one value of the collapse study: exactly that study's jobs re-run, data is left alone
+    write_params(project, {"collapse": {"train": {"epochs": 3}}})
+    before = logs(project)
+    res = run(["dvc", "repro"], cwd=project)
+    assert "Stage 'prepare' didn't change" in res.stdout
+    assert jobs_since(project, before) == sorted(["collapse_train", "collapse_features", "collapse_metrics",
+                                                  "collapse_table", "collapse_figures", "collapse"])
+    df = tables.read(project / "results/collapse/metrics.parquet")
+    assert df[df.layer.isna()]["step"].max() == 3
+    assert "didn't change" in run(["dvc", "repro"], cwd=project).stdout  # and now nothing is left to do
+
+
+def test_dvc_exp_run_with_set_param(built):
+    project, _, _ = built
+    run("git add -A && git -c user.name=t -c user.email=t@t commit -q -m 'epochs 3' && true", cwd=project)
+    res = run(["dvc", "exp", "run", "-S", "collapse.train.lr=0.02"], cwd=project)
+    assert "Ran experiment" in res.stdout + res.stderr
+    shown = run(["dvc", "exp", "show", "--no-pager", "--csv"], cwd=project).stdout
+    assert "0.02" in shown
+
+
+def test_dvc_push_and_pull_with_the_default_remote(built):
+    project, _, _ = built
+    run(["dvc", "push", "-q"], cwd=project)
+    shutil.rmtree(project / "results" / "collapse")
+    shutil.rmtree(project / ".dvc" / "cache")
+    run(["dvc", "pull", "-q"], cwd=project)
+    assert tables.read(project / "results/collapse/metrics.parquet").shape[0] > 0

@@ -1,0 +1,30 @@
+# Dataset preparation: one compact .npz per dataset under data/prepared (a DVC output).
+
+DATASETS_USED = sorted(set(config["collapse"]["datasets"]))
+
+
+rule prepare_data:
+    """Fetch (mirror or URL, SHA-256 checked) or generate a dataset and write it compactly."""
+    input:
+        sources("data"),
+    output:
+        paths.prepared("{dataset}"),
+    params:
+        spec=lambda wc: spec(lowdim_data.spec_params(wc.dataset, config["data"])),
+    benchmark:
+        paths.benchmark("data", "prepare", "{dataset}")
+    log:
+        paths.log("data", "prepare", "{dataset}"),
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m lowdim data prepare --name {wildcards.dataset} --spec {params.spec:q} --out {output} 2>&1 | tee {log}"
+
+
+rule prepare:
+    """All datasets the configured studies use."""
+    input:
+        [paths.prepared(d) for d in DATASETS_USED],
+
+
+DVC_STAGES["prepare"] = [paths.prepared(d) for d in DATASETS_USED]
