@@ -20,12 +20,17 @@ from lowdim.errors import LowdimError
 
 def _commands() -> dict[str, dict[str, Callable]]:
     from lowdim import dvc, steps
-    from lowdim.studies import collapse
+    from lowdim.studies.collapse import analyze, figures, train
 
     return {
         "params": {"check": steps.check_params},
         "data": {"prepare": steps.prepare_data, "list": steps.list_data},
-        "collapse": {name: getattr(collapse, name) for name in ("train", "features", "metrics", "aggregate", "figures")},
+        "collapse": {
+            "train": train.train, "features": analyze.features, "metrics": analyze.metrics,
+            "transfer": analyze.transfer, "aggregate": analyze.aggregate,
+            "figure-training": figures.training, "figure-layerwise": figures.layerwise,
+            "figure-umap": figures.umap, "figure-transfer": figures.transfer,
+        },
         "dvc": {"sync": dvc.sync},
     }
 

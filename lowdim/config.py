@@ -65,12 +65,31 @@ def validate(params: Mapping, schema: dict | None = None) -> None:
     _check_relations(params)
 
 
+#: datasets whose samples are images (N, C, H, W): the only ones conv nets accept
+IMAGE_DATASETS = ("mnist5k", "digits", "mnist", "fashion_mnist", "cifar10")
+
+
 def _check_relations(params: Mapping) -> None:
     """Constraints between keys that a JSON schema cannot express."""
     lr = params["data"]["lowrank"]
     if lr["rank"] > lr["dim"]:
         raise ParamsError(
             f"params: data.lowrank.rank = {lr['rank']} is not allowed: must be <= data.lowrank.dim ({lr['dim']})"
+        )
+    c = params["collapse"]
+    flat = [d for d in c["datasets"] if d not in IMAGE_DATASETS]
+    for name, m in c["models"].items():
+        if m["arch"] in ("vgg", "resnet18") and flat:
+            raise ParamsError(
+                f"params: collapse.models.{name}.arch = \"{m['arch']}\" needs image data but collapse.datasets has "
+                f"{', '.join(flat)}: use mlp/hybrid or image datasets ({', '.join(IMAGE_DATASETS)})"
+            )
+    classes = min(params["data"]["gaussian_mixture"]["classes"] if d == "gaussian_mixture" else 10 for d in c["datasets"])
+    src = c["transfer"]["source_classes"]
+    if max(src) >= classes or classes - len(src) < 2:
+        raise ParamsError(
+            f"params: collapse.transfer.source_classes = {src} is not allowed: must be classes below {classes} "
+            "that leave at least 2 classes out for the probe"
         )
 
 
@@ -90,6 +109,8 @@ def describe(error) -> str:
         where = f"{key}." if error.absolute_path else ""
         return f"params: missing key {where}{missing[0]} (required here: {', '.join(schema['required'])})"
     value = json.dumps(error.instance)
+    if kind == "pattern" and "propertyNames" in error.schema_path:
+        return f"params: {key}.{error.instance} is not an allowed name: names must match {error.validator_value}"
     if kind == "enum":
         allowed = ", ".join(json.dumps(v) for v in schema["enum"])
         return f"params: {key} = {value} is not allowed: must be one of {allowed}"

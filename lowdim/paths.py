@@ -30,29 +30,30 @@ def study_dir(study: str) -> str:
     return f"{RESULTS}/{study}"
 
 
-def run_dir(study: str, dataset: str, seed: str | int) -> str:
-    return f"{RESULTS}/{study}/runs/{dataset}/s{seed}"
+def run_dir(study: str, run: str) -> str:
+    """One run's folder; ``run`` is the study's run id, e.g. "mnist5k/mlp-standard/s0"."""
+    return f"{RESULTS}/{study}/runs/{run}"
 
 
-def checkpoint(study: str, dataset: str, seed: str | int) -> str:
+def checkpoint(study: str, run: str) -> str:
     """Training checkpoint (resumed from); deliberately not a Snakemake output."""
-    return f"{run_dir(study, dataset, seed)}/checkpoint.pt"
+    return f"{run_dir(study, run)}/checkpoint.pt"
 
 
-def model(study: str, dataset: str, seed: str | int) -> str:
-    return f"{run_dir(study, dataset, seed)}/model.pt"
+def model(study: str, run: str) -> str:
+    return f"{run_dir(study, run)}/model.pt"
 
 
-def history(study: str, dataset: str, seed: str | int) -> str:
-    return f"{run_dir(study, dataset, seed)}/history.parquet"
+def history(study: str, run: str) -> str:
+    return f"{run_dir(study, run)}/history.parquet"
 
 
-def feature_stats(study: str, dataset: str, seed: str | int, split: str = "train") -> str:
-    return f"{run_dir(study, dataset, seed)}/features_{split}.npz"
+def feature_stats(study: str, run: str, split: str = "train") -> str:
+    return f"{run_dir(study, run)}/features_{split}.npz"
 
 
-def run_metrics(study: str, dataset: str, seed: str | int) -> str:
-    return f"{run_dir(study, dataset, seed)}/metrics.parquet"
+def run_metrics(study: str, run: str, kind: str = "metrics") -> str:
+    return f"{run_dir(study, run)}/{kind}.parquet"
 
 
 def table(study: str) -> str:

@@ -37,7 +37,7 @@ def shell_prefix(data_params: dict) -> str:
     if mirror:
         env["LOWDIM_DATA_MIRROR"] = os.path.abspath(mirror)
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-    return f"export PATH={shlex.quote(os.path.dirname(sys.executable))}:\"$PATH\" {exports}; "
+    return f"set -euo pipefail; export PATH={shlex.quote(os.path.dirname(sys.executable))}:\"$PATH\" {exports}; "
 
 
 def list_data() -> None:

@@ -86,8 +86,14 @@ def read(path: str | Path) -> pd.DataFrame:
     return df
 
 
-def concat(paths: Iterable[str | Path]) -> pd.DataFrame:
-    parts = [read(p) for p in paths]
-    df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(SCHEMA)).astype(SCHEMA)
+def concat_frames(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """One validated, sorted table from several."""
+    frames = list(frames)
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(SCHEMA)).astype(SCHEMA)
     validate(df)
     return df.sort_values(KEY, kind="stable", na_position="first").reset_index(drop=True)
+
+
+def concat(paths: Iterable[str | Path]) -> pd.DataFrame:
+    """Read and concatenate tables."""
+    return concat_frames(read(p) for p in paths)

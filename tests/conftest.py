@@ -31,10 +31,13 @@ TINY = {
     "collapse": {
         "datasets": ["digits"],
         "seeds": [0],
-        "model": {"arch": "mlp", "depth": 2, "width": 32, "batch_norm": False},
-        "train": {"epochs": 4, "batch_size": 64, "optimizer": "sgd", "lr": 0.05, "momentum": 0.9,
-                  "weight_decay": 5.0e-4, "checkpoint_every": 2},
-        "features": {"batch_size": 500},
+        "models": {"mlp": {"arch": "mlp", "depth": 2, "width": 32, "linear_depth": 0, "batch_norm": False,
+                           "loss": "ce", "lr": 0.05}},
+        "heads": ["standard"],
+        "train": {"epochs": 4, "batch_size": 64, "optimizer": "sgd", "momentum": 0.9,
+                  "weight_decay": 5.0e-4, "checkpoint_every": 2, "eval_every": 2},
+        "features": {"batch_size": 500, "max_gram_dim": 4096},
+        "umap": {"samples": 200, "layers": 2, "neighbors": 10},
     },
     "resources": {"train": {"gpu": 0, "mem_mb": 1000, "runtime": 10, "cpus": 1}},
 }
@@ -62,6 +65,8 @@ def write_params(project: Path, overlay: dict) -> None:
 
     path = project / "params.yaml"
     params = deep_merge(yaml.safe_load(path.read_text()), overlay)
+    if "models" in overlay.get("collapse", {}):  # a model set replaces the default one
+        params["collapse"]["models"] = overlay["collapse"]["models"]
     path.write_text(yaml.safe_dump(params, sort_keys=False))
 
 

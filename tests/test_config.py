@@ -30,11 +30,16 @@ def mutate(path: str, value=None, delete: bool = False) -> dict:
 
 # (mutation, text the one-line error must contain)
 MUTATIONS = [
-    (("collapse.train.lr", -0.1), ["collapse.train.lr", "> 0"]),
-    (("collapse.train.lr", "fast"), ["collapse.train.lr", "wrong type", "number"]),
+    (("collapse.models.mlp.lr", -0.1), ["collapse.models.mlp.lr", "> 0"]),
+    (("collapse.models.mlp.lr", "fast"), ["collapse.models.mlp.lr", "wrong type", "number"]),
     (("collapse.train.epochs", 2.5), ["collapse.train.epochs", "integer"]),
     (("collapse.train.epochs", 0), ["collapse.train.epochs", ">= 1"]),
-    (("collapse.model.arch", "mpl"), ["collapse.model.arch", '"mpl"', '"mlp"']),
+    (("collapse.models.mlp.arch", "mpl"), ["collapse.models.mlp.arch", '"mpl"', '"mlp"', '"resnet18"']),
+    (("collapse.models.mlp.arch", "vgg"), ["collapse.models.mlp.arch", "needs image data", "mnist1d"]),
+    (("collapse.models.Big", {}), ["collapse.models.Big is not an allowed name", "^[a-z0-9_]+$"]),
+    (("collapse.heads", ["normalised"]), ["collapse.heads[0]", '"normalized"']),
+    (("collapse.temperature", 0), ["collapse.temperature", "> 0"]),
+    (("collapse.transfer.source_classes", [0, 1, 2, 3, 4, 5, 6, 7, 8]), ["collapse.transfer.source_classes", "at least 2"]),
     (("collapse.datasets", ["mnsit"]), ["collapse.datasets[0]", '"mnsit"', '"mnist5k"']),
     (("collapse.datasets", []), ["collapse.datasets", "at least 1"]),
     (("collapse.seeds", [0, 0]), ["collapse.seeds", "unique"]),
@@ -46,7 +51,7 @@ MUTATIONS = [
     (("data.lowrank.rank", 500), ["data.lowrank.rank", "data.lowrank.dim"]),
     (("resources.train.gpu", -1), ["resources.train.gpu", ">= 0"]),
     (("data.mirror", 3), ["data.mirror", "string or null"]),
-    (("collapse.model.batch_norm", "yes"), ["collapse.model.batch_norm", "boolean"]),
+    (("collapse.models.hybrid.batch_norm", "yes"), ["collapse.models.hybrid.batch_norm", "boolean"]),
 ]
 
 
@@ -69,8 +74,8 @@ def test_mutation_fails_with_one_line(mutation, expected):
 
 
 def test_missing_key_is_named():
-    with pytest.raises(ParamsError, match=r"missing key collapse\.train\.lr"):
-        config.validate(mutate("collapse.train.lr", delete=True))
+    with pytest.raises(ParamsError, match=r"missing key collapse\.models\.mlp\.lr"):
+        config.validate(mutate("collapse.models.mlp.lr", delete=True))
 
 
 def test_snakemake_rejects_bad_params_before_any_job(tmp_path):

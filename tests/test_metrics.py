@@ -66,7 +66,7 @@ def test_streaming_equals_one_shot_and_is_batch_size_invariant():
     ht, h2t, yt = map(torch.as_tensor, (h, h2, y))
 
     def batches(bs):
-        return lambda: (([ht[i:i + bs], h2t[i:i + bs]], yt[i:i + bs]) for i in range(0, len(y), bs))
+        return lambda: (([ht[i:i + bs], h2t[i:i + bs]], yt[i:i + bs], None) for i in range(0, len(y), bs))
 
     one = stream(batches(len(y)), 6)
     small = stream(batches(7), 6)
@@ -79,7 +79,7 @@ def test_streaming_equals_one_shot_and_is_batch_size_invariant():
 
 def test_stats_roundtrip_through_arrays():
     h, y = planted()
-    s = stream(lambda: iter([([torch.as_tensor(h)], torch.as_tensor(y))]), 5)[0]
+    s = stream(lambda: iter([([torch.as_tensor(h)], torch.as_tensor(y), None)]), 5)[0]
     back = ClassStats.from_arrays(s.to_arrays("l0_"), "l0_")
     assert layer_metrics(back) == layer_metrics(s)
 
@@ -89,3 +89,70 @@ def test_bad_inputs_are_rejected():
         nc1(np.zeros((5, 3)), np.zeros(4))
     with pytest.raises(ValueError, match="classes without samples: \\[1\\]"):
         nc1(np.zeros((4, 3)), np.array([0, 0, 2, 2]))
+
+
+def reference_nc234(h, y, w, logits):
+    """Papyan et al. (2020) NC2-NC4 written out directly."""
+    k = y.max() + 1
+    means = np.stack([h[y == c].mean(0) for c in range(k)])
+    m = means - means.mean(0)
+    norms = np.linalg.norm(m, axis=1)
+    cos = np.array([[m[i] @ m[j] / (norms[i] * norms[j]) for j in range(k)] for i in range(k)])
+    off = cos[~np.eye(k, dtype=bool)]
+    g = m @ m.T
+    etf = np.eye(k) - np.ones((k, k)) / k
+    dist = np.sqrt(((g / np.sqrt((g**2).sum()) - etf / np.sqrt((etf**2).sum())) ** 2).sum())
+    nc3 = ((w / np.sqrt((w**2).sum()) - m / np.sqrt((m**2).sum())) ** 2).sum()
+    nearest = np.array([np.argmin([np.sum((x - mu) ** 2) for mu in means]) for x in h])
+    nc4 = np.mean(nearest != logits.argmax(1))
+    return {"nc2": dist, "nc2_equinorm": norms.std() / norms.mean(), "nc2_equiangular": off.std(),
+            "nc2_maxangle": np.abs(off + 1 / (k - 1)).mean(), "nc3": nc3, "nc4": nc4}
+
+
+@pytest.mark.parametrize("seed,noise", [(0, 0.5), (1, 3.0)])
+def test_nc2_nc3_nc4_against_reference(seed, noise):
+    from lowdim.metrics import nc2, nc3, nc4
+
+    h, y = planted(k=6, d=25, n=30, noise=noise, seed=seed)
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((6, 25))
+    logits = h @ w.T
+    ref = reference_nc234(h, y, w, logits)
+    got = {**nc2(h, y), "nc3": nc3(h, y, w), "nc4": nc4(h, y, logits)}
+    for name, value in ref.items():
+        assert got[name] == pytest.approx(value, rel=1e-9, abs=1e-12), name
+
+
+def test_simplex_etf_means_have_zero_nc2_and_self_dual_classifier_zero_nc3():
+    from lowdim.metrics import nc2, nc3, nc4
+
+    k = 5
+    etf = np.eye(k) - 1.0 / k  # rows: a simplex ETF in R^k
+    y = np.repeat(np.arange(k), 3)
+    h = etf[y] * 4.0
+    out = nc2(h, y)
+    assert out["nc2"] == pytest.approx(0, abs=1e-12) and out["nc2_equinorm"] == pytest.approx(0, abs=1e-12)
+    assert out["nc2_maxangle"] == pytest.approx(0, abs=1e-12)
+    assert nc3(h, y, 7.0 * etf) == pytest.approx(0, abs=1e-12)
+    assert nc4(h, y, h @ etf.T) == 0.0
+
+
+def test_numerical_rank_against_svd():
+    from lowdim.metrics import numerical_rank
+
+    rng = np.random.default_rng(0)
+    f = rng.standard_normal((200, 3)) @ rng.standard_normal((3, 40)) * 10 + 0.01 * rng.standard_normal((200, 40))
+    sv = np.linalg.svd(f, compute_uv=False)
+    expected = int(np.argmax(np.cumsum(sv) / sv.sum() >= 0.95) + 1)
+    assert numerical_rank(f) == expected and 1 <= expected <= 4
+
+
+def test_fits_recover_planted_trends():
+    from lowdim.metrics import geometric_fit, linear_fit
+
+    layers = np.arange(1, 7)
+    g = geometric_fit(layers, 3.0 * 0.4**layers)
+    assert g["rate"] == pytest.approx(0.4) and g["r2"] == pytest.approx(1.0)
+    lin = linear_fit(layers, 0.1 + 0.05 * layers)
+    assert lin["slope"] == pytest.approx(0.05) and lin["r2"] == pytest.approx(1.0)
+    assert linear_fit(layers, np.random.default_rng(0).standard_normal(6))["r2"] < 0.9

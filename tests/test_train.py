@@ -14,9 +14,10 @@ import torch
 
 from lowdim import data, tables
 
-SPEC = {"device": "cpu", "model": {"arch": "mlp", "depth": 2, "width": 64, "batch_norm": True},
-        "train": {"epochs": 100, "batch_size": 32, "optimizer": "sgd", "lr": 0.02, "momentum": 0.9,
-                  "weight_decay": 5e-4, "checkpoint_every": 1}}
+SPEC = {"device": "cpu", "head": "standard", "temperature": 0.1, "classes": None,
+        "model": {"arch": "mlp", "depth": 2, "width": 64, "linear_depth": 0, "batch_norm": True, "loss": "ce", "lr": 0.02},
+        "train": {"epochs": 100, "batch_size": 32, "optimizer": "sgd", "momentum": 0.9,
+                  "weight_decay": 5e-4, "checkpoint_every": 1, "eval_every": 10}}
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +27,8 @@ def digits(tmp_path_factory) -> Path:
 
 
 def train_cmd(digits: Path, out: Path, spec=SPEC) -> list[str]:
-    return [sys.executable, "-m", "lowdim", "collapse", "train", "--spec", json.dumps(spec), "--dataset", "digits",
-            "--seed", "7", "--data-path", str(digits), "--model-out", str(out / "model.pt"),
+    return [sys.executable, "-m", "lowdim", "collapse", "train", "--spec", json.dumps(spec), "--run", "digits/mlp-standard/s7",
+            "--data-path", str(digits), "--model-out", str(out / "model.pt"),
             "--history-out", str(out / "history.parquet"), "--checkpoint", str(out / "checkpoint.pt")]
 
 
@@ -61,18 +62,18 @@ def test_kill_9_then_rerun_matches_uninterrupted_run(digits, tmp_path):
 
 
 def test_divergence_stops_with_one_line(digits, tmp_path):
-    spec = {**SPEC, "train": {**SPEC["train"], "lr": 1e6, "epochs": 3}}
+    spec = {**SPEC, "model": {**SPEC["model"], "lr": 1e6}, "train": {**SPEC["train"], "epochs": 3}}
     res = subprocess.run(train_cmd(digits, tmp_path, spec), capture_output=True, text=True)
     assert res.returncode == 2
     lines = [ln for ln in res.stderr.splitlines() if ln.startswith("lowdim: error:")]
     assert len(lines) == 1, res.stderr
-    assert "run collapse/digits/s7 diverged at step" in lines[0] and "last finite loss" in lines[0]
+    assert "run collapse/digits/mlp-standard/s7 diverged at step" in lines[0] and "last finite loss" in lines[0]
     assert not (tmp_path / "model.pt").exists()
 
 
 def test_checkpoint_of_other_parameters_is_ignored(digits, tmp_path):
     short = {**SPEC, "train": {**SPEC["train"], "epochs": 2}}
     subprocess.run(train_cmd(digits, tmp_path, short), check=True, capture_output=True)
-    other = {**short, "train": {**short["train"], "lr": 0.01}}
+    other = {**short, "model": {**short["model"], "lr": 0.01}}
     res = subprocess.run(train_cmd(digits, tmp_path, other), check=True, capture_output=True, text=True)
     assert "ignoring checkpoint" in res.stderr and "resuming" not in res.stderr

@@ -15,8 +15,12 @@ from conftest import ROOT, run, write_params
 
 pytestmark = pytest.mark.slow
 CONFIGS = [None] + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "workflow" / "configs").glob("*.yaml"))
-FINAL = ["results/collapse/metrics.parquet", "results/summary/collapse.json", "results/curves/collapse.csv",
-         "results/collapse/figures/layerwise.pdf", "results/collapse/figures/layerwise.png"]
+FIGURES = ("training", "layerwise", "transfer", "umap")
+FINAL = ["results/collapse/metrics.parquet", "results/summary/collapse.json", "results/curves/collapse.csv"] + [
+    f"results/collapse/figures/{f}.{ext}" for f in FIGURES for ext in ("pdf", "png")]
+#: the jobs of the collapse study at the tiny config: 2 runs (standard head + transfer model)
+STUDY_JOBS = (["collapse_train"] * 2 + ["collapse_features"] * 2 + ["collapse_metrics"] * 2
+              + ["collapse_transfer", "collapse_table", "collapse_umap"] + ["collapse_figure"] * 3)
 
 
 def jobs_since(project: Path, before: set[Path]) -> list[str]:
@@ -52,13 +56,14 @@ def built(project):
 
 def test_end_to_end_run_produces_every_output(built):
     project, res, jobs = built
-    assert jobs == sorted(["prepare_data", "collapse_train", "collapse_features", "collapse_metrics",
-                           "collapse_table", "collapse_figures", "all"])
+    assert jobs == sorted(["prepare_data", "all"] + STUDY_JOBS)
     for f in FINAL:
         assert (project / f).stat().st_size > 0, f
     df = tables.read(project / "results/collapse/metrics.parquet")
-    nc1 = df[df.metric == "nc1"].sort_values("layer")
+    nc1 = df[(df.metric == "nc1") & (df.experiment == "layerwise")].sort_values("layer")
     assert nc1["layer"].tolist() == [0, 1, 2] and nc1["value"].gt(0).all()
+    assert set(df.experiment) == {"training", "layerwise", "transfer"}
+    assert df[df.metric == "transfer_acc"]["layer"].tolist() == [0, 1, 2]
     assert df["git_rev"].nunique() == 1 and df["params_hash"].str.len().eq(12).all()
     assert "per-rule wall time" in res.stderr  # timing table in the run log
     assert (project / "dvc.lock").exists()  # onsuccess recorded the run for DVC
@@ -101,20 +106,19 @@ def test_dvc_repro_reruns_only_the_edited_study(built):
     before = logs(project)
     res = run(["dvc", "repro"], cwd=project)
     assert "Stage 'prepare' didn't change" in res.stdout
-    assert jobs_since(project, before) == sorted(["collapse_train", "collapse_features", "collapse_metrics",
-                                                  "collapse_table", "collapse_figures", "collapse"])
+    assert jobs_since(project, before) == sorted(STUDY_JOBS + ["collapse"])
     df = tables.read(project / "results/collapse/metrics.parquet")
-    assert df[df.layer.isna()]["step"].max() == 3
+    assert df[df.experiment == "training"]["step"].max() == 3
     assert "didn't change" in run(["dvc", "repro"], cwd=project).stdout  # and now nothing is left to do
 
 
 def test_dvc_exp_run_with_set_param(built):
     project, _, _ = built
     run("git add -A && git -c user.name=t -c user.email=t@t commit -q -m 'epochs 3' && true", cwd=project)
-    res = run(["dvc", "exp", "run", "-S", "collapse.train.lr=0.02"], cwd=project)
+    res = run(["dvc", "exp", "run", "-S", "collapse.temperature=0.25"], cwd=project)
     assert "Ran experiment" in res.stdout + res.stderr
     shown = run(["dvc", "exp", "show", "--no-pager", "--csv"], cwd=project).stdout
-    assert "0.02" in shown
+    assert "0.25" in shown
 
 
 def test_dvc_push_and_pull_with_the_default_remote(built):

@@ -1,5 +1,5 @@
 """Figures: clear, labelled, written atomically as PDF and PNG."""
 
-from lowdim.figures.style import save
+from lowdim.figures.style import plt, save
 
-__all__ = ["save"]
+__all__ = ["plt", "save"]

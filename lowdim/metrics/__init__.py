@@ -1,6 +1,8 @@
 """Metrics of low-dimensional structure, each checked against a slow numpy reference in tests."""
 
-from lowdim.metrics.collapse import compression, discrimination, nc1
-from lowdim.metrics.streaming import ClassStats, layer_metrics
+from lowdim.metrics.collapse import compression, discrimination, nc1, nc2, nc3, nc4, numerical_rank
+from lowdim.metrics.fits import geometric_fit, linear_fit
+from lowdim.metrics.streaming import ClassStats, collapse_metrics, layer_metrics, stream
 
-__all__ = ["ClassStats", "compression", "discrimination", "layer_metrics", "nc1"]
+__all__ = ["ClassStats", "collapse_metrics", "compression", "discrimination", "geometric_fit", "layer_metrics",
+           "linear_fit", "nc1", "nc2", "nc3", "nc4", "numerical_rank", "stream"]

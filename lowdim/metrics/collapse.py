@@ -9,6 +9,13 @@ Different metrics, different names:
   within-to-between ratio used for progressive collapse across layers). Not NC1.
 * ``discrimination`` = 1 - max_{k != k'} cos(mu_k, mu_k') of the uncentred class means
   (Wang et al. 2023, "D_l").
+* ``nc2`` (Papyan et al. 2020, Sec. 4, "NC2"): equinorm std_k|m_k|/mean_k|m_k| and
+  equiangularity std_{k!=k'} cos(m_k, m_k') of the centred means m_k = mu_k - mu_G, their
+  mean deviation from the simplex angle avg|cos + 1/(K-1)|, and the distance of the normalized
+  Gram matrix to the simplex ETF's, |G/|G|_F - J/|J|_F|_F with J = I - 11^T/K (Zhu et al. 2021).
+* ``nc3`` = |W/|W|_F - M/|M|_F|_F^2, classifier rows W against centred means M (Papyan "NC3").
+* ``nc4`` = fraction of samples whose prediction differs from the nearest class centre ("NC4").
+* ``numerical_rank``: fewest singular values of the feature matrix whose sum reaches 95% of the total.
 """
 
 from __future__ import annotations
@@ -19,6 +26,9 @@ import torch
 from lowdim.metrics.streaming import ClassStats
 
 
+CHUNK = 4096  #: rows per block when the public functions stream an in-memory feature matrix
+
+
 def _as_stats(features, labels, num_classes: int | None) -> ClassStats:
     h = torch.as_tensor(np.asarray(features) if not torch.is_tensor(features) else features)
     y = torch.as_tensor(np.asarray(labels) if not torch.is_tensor(labels) else labels).long()
@@ -26,9 +36,12 @@ def _as_stats(features, labels, num_classes: int | None) -> ClassStats:
         raise ValueError(f"features must be (N, d) and labels (N,); got {tuple(h.shape)} and {tuple(y.shape)}")
     k = int(num_classes or int(y.max()) + 1)
     s = ClassStats(k)
-    s.update_means(h, y)
+    chunks = list(zip(h.split(CHUNK), y.split(CHUNK)))  # bounded temporaries: (CHUNK, d) at a time
+    for hc, yc in chunks:
+        s.update_means(hc, yc)
     s.finish_means()
-    s.update_within(h, y)
+    for hc, yc in chunks:
+        s.update_within(hc, yc)
     return s
 
 
@@ -68,6 +81,66 @@ def discrimination_from_means(means: np.ndarray) -> float:
     cos = u @ u.T  # (K, K)
     np.fill_diagonal(cos, -np.inf)
     return float(1.0 - cos.max())
+
+
+def nc2_from_means(m: np.ndarray) -> dict[str, float]:
+    """NC2 quantities of the centred class means ``m`` (K, d)."""
+    k = m.shape[0]
+    norms = np.linalg.norm(m, axis=1)  # (K,)
+    u = m / np.where(norms > 0, norms, 1.0)[:, None]
+    cos = (u @ u.T)[~np.eye(k, dtype=bool)]  # (K(K-1),)
+    g = m @ m.T  # (K, K)
+    j = np.eye(k) - 1.0 / k
+    return {
+        "nc2": float(np.linalg.norm(g / np.linalg.norm(g) - j / np.linalg.norm(j))),
+        "nc2_equinorm": float(norms.std() / norms.mean()),
+        "nc2_equiangular": float(cos.std()),
+        "nc2_maxangle": float(np.abs(cos + 1.0 / (k - 1)).mean()),
+    }
+
+
+def nc3_from_means(m: np.ndarray, w: np.ndarray) -> float:
+    """NC3 = |W/|W|_F - M/|M|_F|_F^2 for classifier rows ``w`` (K, d), centred means ``m`` (K, d)."""
+    w = np.asarray(w, dtype=np.float64)
+    if w.shape != m.shape:
+        raise ValueError(f"classifier {w.shape} and class means {m.shape} must have the same shape (K, d)")
+    return float(np.linalg.norm(w / np.linalg.norm(w) - m / np.linalg.norm(m)) ** 2)
+
+
+def numerical_rank_from_gram(gram: np.ndarray, energy: float = 0.95) -> int:
+    """Fewest singular values of F whose sum reaches ``energy`` of their total, from F^T F."""
+    sv = np.sqrt(np.clip(np.linalg.eigvalsh(np.asarray(gram, dtype=np.float64)), 0, None))[::-1]  # descending
+    total = sv.sum()
+    if total == 0:
+        return 0
+    return int(np.searchsorted(np.cumsum(sv) / total, energy - 1e-12) + 1)
+
+
+def nc2(features, labels, num_classes: int | None = None) -> dict[str, float]:
+    """NC2 of features (N, d): ETF distance ("nc2"), equinorm, equiangularity, max-angle deviation."""
+    return nc2_from_means(_as_stats(features, labels, num_classes).centred_means)
+
+
+def nc3(features, labels, classifier, num_classes: int | None = None) -> float:
+    """NC3: self-duality of the classifier rows (K, d) and the centred class means."""
+    return nc3_from_means(_as_stats(features, labels, num_classes).centred_means, classifier)
+
+
+def nc4(features, labels, logits, num_classes: int | None = None) -> float:
+    """NC4: fraction of samples where argmax(logits) differs from the nearest class mean."""
+    h = torch.as_tensor(np.asarray(features) if not torch.is_tensor(features) else features)
+    y = torch.as_tensor(np.asarray(labels) if not torch.is_tensor(labels) else labels).long()
+    z = torch.as_tensor(np.asarray(logits) if not torch.is_tensor(logits) else logits)
+    s = _as_stats(h, y, num_classes)
+    s.ptp, s.within_ss = None, 0.0
+    s.update_within(h, y, z)
+    return s.ncc_mismatch / s.n
+
+
+def numerical_rank(features, energy: float = 0.95) -> int:
+    """Numerical rank of a feature matrix (N, d) (Wang et al. 2023)."""
+    f = np.asarray(features, dtype=np.float64)
+    return numerical_rank_from_gram(f.T @ f, energy)
 
 
 def nc1(features, labels, num_classes: int | None = None) -> float:

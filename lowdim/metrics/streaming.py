@@ -26,16 +26,22 @@ class ClassStats:
     sums: np.ndarray | None = None  # (K, d)
     within_ss: float = 0.0  # sum_i ||h_i - mu_{y_i}||^2
     ptp: np.ndarray | None = None  # (K, K) = P^T P with P = H M^T
+    gram: np.ndarray | None = None  # (d, d) = F^T F of the raw features F, when d <= max_gram_dim
+    max_gram_dim: int = 0
+    ncc_mismatch: float = float("nan")  # samples where argmax(logits) != nearest class centre
     _pass: int = 1
 
     # -- pass 1 -------------------------------------------------------------------------
     def update_means(self, h: torch.Tensor, y: torch.Tensor) -> None:
         h = h.detach().flatten(1).double()  # (B, d)
-        onehot = torch.nn.functional.one_hot(y, self.num_classes).double()  # (B, K)
-        sums = (onehot.T @ h).cpu().numpy()  # (K, d)
-        counts = onehot.sum(0).cpu().numpy()  # (K,)
+        sums = torch.zeros(self.num_classes, h.shape[1], dtype=h.dtype, device=h.device)
+        sums = sums.index_add_(0, y, h).cpu().numpy()  # (K, d), one pass over h
+        counts = torch.bincount(y, minlength=self.num_classes).double().cpu().numpy()  # (K,)
         self.sums = sums if self.sums is None else self.sums + sums
         self.counts = counts if self.counts is None else self.counts + counts
+        if h.shape[1] <= self.max_gram_dim:
+            gram = (h.T @ h).cpu().numpy()  # (d, d)
+            self.gram = gram if self.gram is None else self.gram + gram
 
     def finish_means(self) -> None:
         if self.counts is None or (self.counts == 0).any():
@@ -54,7 +60,8 @@ class ClassStats:
         return mu - mu.mean(0, keepdims=True)  # (K, d), rows sum to zero
 
     # -- pass 2 -------------------------------------------------------------------------
-    def update_within(self, h: torch.Tensor, y: torch.Tensor) -> None:
+    def update_within(self, h: torch.Tensor, y: torch.Tensor, logits: torch.Tensor | None = None) -> None:
+        """Pass 2; with ``logits``, also count disagreements with the nearest-class-centre rule."""
         assert self._pass == 2, "call finish_means() after the first pass"
         h = h.detach().flatten(1).double()  # (B, d)
         if h.device not in self._means_t:
@@ -63,55 +70,86 @@ class ClassStats:
                 torch.as_tensor(self.centred_means, device=h.device),
             )
         mu, m = self._means_t[h.device]
-        r = h - mu[y]  # (B, d) class-centred features
+        if self.num_classes <= 32:  # h - mu[y] as one fused pass (a rank-K update) ...
+            onehot = torch.nn.functional.one_hot(y, self.num_classes).double()  # (B, K)
+            r = torch.addmm(h, onehot, mu, alpha=-1)  # (B, d)
+        else:  # ... or by gathering, cheaper than K flops per entry when K is large
+            r = h - mu.index_select(0, y)  # (B, d)
         p = r @ m.T  # (B, K)
         ptp = (p.T @ p).cpu().numpy()  # (K, K)
-        self.within_ss += float((r * r).sum())
+        flat = r.reshape(-1)
+        self.within_ss += float(torch.dot(flat, flat))
         self.ptp = ptp if self.ptp is None else self.ptp + ptp
+        if logits is not None:
+            ncc = (2 * h @ mu.T - (mu * mu).sum(1)).argmax(1)  # argmin_k |h - mu_k|^2
+            miss = float((ncc != logits.argmax(1)).sum())
+            self.ncc_mismatch = miss if np.isnan(self.ncc_mismatch) else self.ncc_mismatch + miss
 
     @property
     def n(self) -> int:
         return int(self.counts.sum())
 
     def to_arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
-        return {f"{prefix}counts": self.counts, f"{prefix}sums": self.sums,
-                f"{prefix}within_ss": np.asarray(self.within_ss), f"{prefix}ptp": self.ptp}
+        out = {f"{prefix}counts": self.counts, f"{prefix}sums": self.sums, f"{prefix}ptp": self.ptp,
+               f"{prefix}within_ss": np.asarray(self.within_ss), f"{prefix}ncc_mismatch": np.asarray(self.ncc_mismatch)}
+        if self.gram is not None:
+            out[f"{prefix}gram"] = self.gram
+        return out
 
     @classmethod
     def from_arrays(cls, arrays, prefix: str = "") -> "ClassStats":
         counts = np.asarray(arrays[f"{prefix}counts"])
+        gram = np.asarray(arrays[f"{prefix}gram"]) if f"{prefix}gram" in arrays else None
         s = cls(num_classes=counts.size, counts=counts, sums=np.asarray(arrays[f"{prefix}sums"]),
-                within_ss=float(arrays[f"{prefix}within_ss"]), ptp=np.asarray(arrays[f"{prefix}ptp"]))
+                within_ss=float(arrays[f"{prefix}within_ss"]), ptp=np.asarray(arrays[f"{prefix}ptp"]),
+                gram=gram, ncc_mismatch=float(arrays[f"{prefix}ncc_mismatch"]))
         s._pass = 3
         return s
 
 
-def stream(batches, num_classes: int) -> list[ClassStats]:
+def stream(batches, num_classes: int, max_gram_dim: int = 0) -> list[ClassStats]:
     """Statistics of every layer from ``batches()``, a callable returning an iterable of
-    ``(features, labels)`` with ``features`` a list of (B, ...) tensors, one per layer.
+    ``(features, labels, logits)`` with ``features`` a list of (B, ...) tensors, one per
+    layer (``logits`` may be None; when given, NC4 is counted at the last layer).
     It is called twice (one pass for the means, one for the within-class scatter)."""
     stats: list[ClassStats] | None = None
-    for feats, y in batches():
+    for feats, y, _ in batches():
         if stats is None:
-            stats = [ClassStats(num_classes) for _ in feats]
+            stats = [ClassStats(num_classes, max_gram_dim=max_gram_dim) for _ in feats]
         for s, h in zip(stats, feats):
             s.update_means(h, y)
     if stats is None:
         raise ValueError("no batches")
     for s in stats:
         s.finish_means()
-    for feats, y in batches():
-        for s, h in zip(stats, feats):
-            s.update_within(h, y)
+    for feats, y, logits in batches():
+        for i, (s, h) in enumerate(zip(stats, feats)):
+            s.update_within(h, y, logits if i == len(stats) - 1 else None)
     return stats
 
 
 def layer_metrics(stats: ClassStats) -> dict[str, float]:
-    """All metrics of one layer that its statistics determine."""
-    from lowdim.metrics.collapse import compression_from_stats, discrimination_from_means, nc1_from_stats
+    """The layerwise metrics one layer's statistics determine (rank only when its Gram was kept)."""
+    from lowdim.metrics.collapse import (compression_from_stats, discrimination_from_means, nc1_from_stats,
+                                         numerical_rank_from_gram)
 
-    return {
+    out = {
         "nc1": nc1_from_stats(stats),
         "compression": compression_from_stats(stats),
         "discrimination": discrimination_from_means(stats.means),
+    }
+    if stats.gram is not None:
+        out["numerical_rank"] = float(numerical_rank_from_gram(stats.gram))
+    return out
+
+
+def collapse_metrics(stats: ClassStats, classifier: np.ndarray) -> dict[str, float]:
+    """NC1-NC4 of the classifier's input layer (Papyan et al. 2020) given the head's rows (K, d)."""
+    from lowdim.metrics.collapse import nc1_from_stats, nc2_from_means, nc3_from_means
+
+    return {
+        "nc1": nc1_from_stats(stats),
+        **nc2_from_means(stats.centred_means),
+        "nc3": nc3_from_means(stats.centred_means, classifier),
+        "nc4": stats.ncc_mismatch / stats.n,
     }

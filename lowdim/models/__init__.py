@@ -1,13 +1,38 @@
-"""Networks, by name. Every model returns its per-layer features on request."""
+"""Networks by name. Every model is a backbone returning its layer outputs plus a head."""
 
-from lowdim.models.mlp import MLP
+from __future__ import annotations
 
-ARCHS = {"mlp": MLP}
+from typing import Mapping
+
+from lowdim.models.conv import VGG, ResNet18
+from lowdim.models.heads import HEADS, Classifier, make_head
+from lowdim.models.mlp import MLP, Hybrid
+
+ARCHS = ("mlp", "hybrid", "vgg", "resnet18")
+#: architectures that need image inputs (N, C, H, W)
+CONV_ARCHS = ("vgg", "resnet18")
 
 
-def build(arch: str, in_shape: tuple[int, ...], num_classes: int, **kwargs):
-    """Build architecture ``arch`` for inputs of shape ``in_shape`` (without batch)."""
-    return ARCHS[arch](in_shape=in_shape, num_classes=num_classes, **kwargs)
+def backbone(spec: Mapping, in_shape: tuple[int, ...]):
+    arch = spec["arch"]
+    if arch in CONV_ARCHS and len(in_shape) != 3:
+        raise ValueError(f"{arch} needs image inputs (C, H, W); got inputs of shape {in_shape}")
+    if arch == "mlp":
+        return MLP(in_shape, spec["depth"], spec["width"], spec["batch_norm"])
+    if arch == "hybrid":
+        return Hybrid(in_shape, spec["depth"], spec["width"], spec["linear_depth"], spec["batch_norm"])
+    if arch == "vgg":
+        return VGG(in_shape, spec["depth"], spec["width"], spec["batch_norm"])
+    if arch == "resnet18":
+        return ResNet18(in_shape)
+    raise ValueError(f"unknown architecture {arch!r} (allowed: {', '.join(ARCHS)})")
 
 
-__all__ = ["ARCHS", "MLP", "build"]
+def build(spec: Mapping, in_shape: tuple[int, ...], num_classes: int, head: str = "standard",
+          temperature: float = 1.0) -> Classifier:
+    """The classifier described by a model spec (see params ``collapse.models``)."""
+    body = backbone(spec, in_shape)
+    return Classifier(body, make_head(head, body.out_dim, num_classes, temperature))
+
+
+__all__ = ["ARCHS", "CONV_ARCHS", "HEADS", "MLP", "VGG", "Classifier", "Hybrid", "ResNet18", "backbone", "build"]

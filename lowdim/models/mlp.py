@@ -1,4 +1,4 @@
-"""A plain multi-layer perceptron whose every layer's output can be read out."""
+"""Fully connected backbones: the MLP and the "hybrid" net of Wang et al. (2023)."""
 
 from __future__ import annotations
 
@@ -9,36 +9,52 @@ from torch import nn
 
 
 class MLP(nn.Module):
-    """``depth`` hidden layers (Linear [-> BatchNorm] -> ReLU) of ``width``, then a linear head.
+    """``depth`` hidden layers (Linear [-> BatchNorm] -> ReLU) of ``width``.
 
-    ``forward(x, features=True)`` also returns the list of layer outputs: index 0 is the
-    (flattened) input, index l the output of hidden layer l, so the last entry is the
-    penultimate-layer feature that neural collapse is about.
+    Returns the list of layer outputs: the flattened input, then each hidden layer's.
     """
 
-    def __init__(self, in_shape: tuple[int, ...], num_classes: int, depth: int, width: int, batch_norm: bool = False):
+    def __init__(self, in_shape: tuple[int, ...], depth: int, width: int, batch_norm: bool = False):
         super().__init__()
         in_dim = math.prod(in_shape)
-        blocks = []
-        for i in range(depth):
-            layers: list[nn.Module] = [nn.Linear(in_dim if i == 0 else width, width, bias=not batch_norm)]
-            if batch_norm:
-                layers.append(nn.BatchNorm1d(width))
-            layers.append(nn.ReLU())
-            blocks.append(nn.Sequential(*layers))
-        self.blocks = nn.ModuleList(blocks)
-        self.head = nn.Linear(width if depth else in_dim, num_classes)
+        self.blocks = nn.ModuleList(
+            nn.Sequential(
+                nn.Linear(in_dim if i == 0 else width, width, bias=not batch_norm),
+                *([nn.BatchNorm1d(width)] if batch_norm else []),
+                nn.ReLU(),
+            )
+            for i in range(depth)
+        )
+        self.out_dim = width if depth else in_dim
 
-    @property
-    def num_layers(self) -> int:
-        """Number of feature layers returned by ``forward(features=True)`` (input included)."""
-        return len(self.blocks) + 1
-
-    def forward(self, x: torch.Tensor, features: bool = False):
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         h = x.flatten(1)  # (B, D)
         feats = [h]
         for block in self.blocks:
             h = block(h)  # (B, width)
             feats.append(h)
-        logits = self.head(h)  # (B, K)
-        return (logits, feats) if features else logits
+        return feats
+
+
+class Hybrid(MLP):
+    """Wang et al. 2023, Sec. 5: ``depth`` ReLU(+BN) layers, then ``linear_depth`` linear layers
+    (no activation), every weight orthogonally initialised; trained with MSE to one-hot targets."""
+
+    def __init__(self, in_shape: tuple[int, ...], depth: int, width: int, linear_depth: int, batch_norm: bool = True):
+        super().__init__(in_shape, depth, width, batch_norm)
+        first = width if depth else math.prod(in_shape)
+        self.linear = nn.ModuleList(nn.Linear(first if i == 0 else width, width, bias=False) for i in range(linear_depth))
+        self.out_dim = width if (depth or linear_depth) else first
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.orthogonal_(m.weight)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        feats = super().forward(x)
+        h = feats[-1]
+        for layer in self.linear:
+            h = layer(h)
+            feats.append(h)
+        return feats

@@ -1,90 +1,123 @@
-# The neural-collapse study: train -> features -> metrics per run, then table and figures.
-# A run is one (dataset, seed); model/train/features values arrive through params.
+# The neural-collapse study. A run is {dataset}/{model}-{head}/s{seed}: train -> features ->
+# metrics per run (plus a probe for the transfer runs), then the table and four figures.
+from lowdim.studies import collapse as collapse_study
 
 COLLAPSE = config["collapse"]
-COLLAPSE_RUNS = [(d, s) for d in COLLAPSE["datasets"] for s in COLLAPSE["seeds"]]
+COLLAPSE_RUN = collapse_study.RUN
 TRAIN_RES = config["resources"]["train"]
 
 
+wildcard_constraints:
+    model="[a-z0-9_]+",
+    head="standard|normalized|transfer",
+
+
 rule collapse_train:
-    """Train one classifier (checkpointed; a re-run resumes from the last checkpoint)."""
+    """Train one classifier to the terminal phase (checkpointed; a re-run resumes)."""
     input:
         data=paths.prepared("{dataset}"),
-        code=sources("models", "train", "studies/collapse.py"),
+        code=sources("models", "train", "data", "studies/collapse"),
     output:
-        model=paths.model("collapse", "{dataset}", "{seed}"),
-        history=paths.history("collapse", "{dataset}", "{seed}"),
+        model=paths.model("collapse", COLLAPSE_RUN),
+        history=paths.history("collapse", COLLAPSE_RUN),
     params:
-        spec=study_spec(config, "collapse", "model", "train"),
-        checkpoint=lambda wc: paths.checkpoint("collapse", wc.dataset, wc.seed),
+        spec=lambda wc: spec(collapse_study.train_spec(config, wc.model, wc.head)),
+        run=COLLAPSE_RUN,
+        checkpoint=paths.checkpoint("collapse", COLLAPSE_RUN),
     threads: TRAIN_RES["cpus"]
     resources:
         gpu=TRAIN_RES["gpu"],
         mem_mb=TRAIN_RES["mem_mb"],
         runtime=TRAIN_RES["runtime"],
     benchmark:
-        paths.benchmark("collapse", "train", "{dataset}_s{seed}")
+        paths.benchmark("collapse", "train", "{dataset}_{model}-{head}_s{seed}")
     log:
-        paths.log("collapse", "train", "{dataset}_s{seed}"),
+        paths.log("collapse", "train", "{dataset}_{model}-{head}_s{seed}"),
     conda:
         CONDA_ENV
     shell:
-        "OMP_NUM_THREADS={threads} python -m lowdim collapse train --spec {params.spec:q}"
-        " --dataset {wildcards.dataset} --seed {wildcards.seed} --data-path {input.data}"
-        " --model-out {output.model} --history-out {output.history} --checkpoint {params.checkpoint} 2>&1 | tee {log}"
+        "OMP_NUM_THREADS={threads} python -m lowdim collapse train --spec {params.spec:q} --run {params.run}"
+        " --data-path {input.data} --model-out {output.model} --history-out {output.history}"
+        " --checkpoint {params.checkpoint} 2>&1 | tee {log}"
 
 
 rule collapse_features:
     """Stream every layer's training features into per-class sufficient statistics."""
     input:
         data=paths.prepared("{dataset}"),
-        model=paths.model("collapse", "{dataset}", "{seed}"),
-        code=sources("models", "metrics", "studies/collapse.py"),
+        model=paths.model("collapse", COLLAPSE_RUN),
+        code=sources("models", "metrics", "data", "studies/collapse"),
     output:
-        paths.feature_stats("collapse", "{dataset}", "{seed}"),
+        paths.feature_stats("collapse", COLLAPSE_RUN),
     params:
-        spec=study_spec(config, "collapse", "model", "features"),
+        spec=lambda wc: spec(collapse_study.features_spec(config, wc.model, wc.head)),
+        run=COLLAPSE_RUN,
     threads: TRAIN_RES["cpus"]
     resources:
         gpu=TRAIN_RES["gpu"],
         mem_mb=TRAIN_RES["mem_mb"],
     benchmark:
-        paths.benchmark("collapse", "features", "{dataset}_s{seed}")
+        paths.benchmark("collapse", "features", "{dataset}_{model}-{head}_s{seed}")
     log:
-        paths.log("collapse", "features", "{dataset}_s{seed}"),
+        paths.log("collapse", "features", "{dataset}_{model}-{head}_s{seed}"),
     conda:
         CONDA_ENV
     shell:
-        "OMP_NUM_THREADS={threads} python -m lowdim collapse features --spec {params.spec:q}"
-        " --seed {wildcards.seed} --data-path {input.data} --model-path {input.model} --out {output} 2>&1 | tee {log}"
+        "OMP_NUM_THREADS={threads} python -m lowdim collapse features --spec {params.spec:q} --run {params.run}"
+        " --data-path {input.data} --model-path {input.model} --out {output} 2>&1 | tee {log}"
 
 
 rule collapse_metrics:
-    """NC1, compression and discrimination per layer, plus the training history."""
+    """Layerwise NC1, compression, discrimination and rank, with the training history."""
     input:
-        stats=paths.feature_stats("collapse", "{dataset}", "{seed}"),
-        history=paths.history("collapse", "{dataset}", "{seed}"),
-        code=sources("metrics", "studies/collapse.py"),
+        stats=paths.feature_stats("collapse", COLLAPSE_RUN),
+        history=paths.history("collapse", COLLAPSE_RUN),
+        code=sources("metrics", "studies/collapse"),
     output:
-        paths.run_metrics("collapse", "{dataset}", "{seed}"),
+        paths.run_metrics("collapse", COLLAPSE_RUN),
     params:
-        spec=study_spec(config, "collapse", "model"),
+        spec=lambda wc: spec(collapse_study.features_spec(config, wc.model, wc.head)),
+        run=COLLAPSE_RUN,
     benchmark:
-        paths.benchmark("collapse", "metrics", "{dataset}_s{seed}")
+        paths.benchmark("collapse", "metrics", "{dataset}_{model}-{head}_s{seed}")
     log:
-        paths.log("collapse", "metrics", "{dataset}_s{seed}"),
+        paths.log("collapse", "metrics", "{dataset}_{model}-{head}_s{seed}"),
     conda:
         CONDA_ENV
     shell:
-        "python -m lowdim collapse metrics --spec {params.spec:q} --dataset {wildcards.dataset}"
-        " --seed {wildcards.seed} --stats-path {input.stats} --history-path {input.history} --out {output} 2>&1 | tee {log}"
+        "python -m lowdim collapse metrics --spec {params.spec:q} --run {params.run}"
+        " --stats-path {input.stats} --history-path {input.history} --out {output} 2>&1 | tee {log}"
+
+
+rule collapse_transfer:
+    """Linear probes of every layer of a source-class model on the held-out classes."""
+    input:
+        data=paths.prepared("{dataset}"),
+        model=paths.model("collapse", COLLAPSE_RUN),
+        code=sources("models", "data", "studies/collapse"),
+    output:
+        paths.run_metrics("collapse", COLLAPSE_RUN, "transfer"),
+    params:
+        spec=lambda wc: spec(collapse_study.features_spec(config, wc.model, wc.head)),
+        run=COLLAPSE_RUN,
+    threads: TRAIN_RES["cpus"]
+    benchmark:
+        paths.benchmark("collapse", "transfer", "{dataset}_{model}-{head}_s{seed}")
+    log:
+        paths.log("collapse", "transfer", "{dataset}_{model}-{head}_s{seed}"),
+    conda:
+        CONDA_ENV
+    shell:
+        "OMP_NUM_THREADS={threads} python -m lowdim collapse transfer --spec {params.spec:q} --run {params.run}"
+        " --data-path {input.data} --model-path {input.model} --out {output} 2>&1 | tee {log}"
 
 
 rule collapse_table:
     """The study's long table, its DVC metrics JSON and its DVC plots CSV."""
     input:
-        runs=[paths.run_metrics("collapse", d, s) for d, s in COLLAPSE_RUNS],
-        code=sources("studies/collapse.py"),
+        runs=[paths.run_metrics("collapse", r) for r in collapse_study.runs(COLLAPSE) + collapse_study.transfer_runs(COLLAPSE)],
+        probes=[paths.run_metrics("collapse", r, "transfer") for r in collapse_study.transfer_runs(COLLAPSE)],
+        code=sources("metrics", "studies/collapse"),
     output:
         table=paths.table("collapse"),
         summary=paths.summary("collapse"),
@@ -96,33 +129,61 @@ rule collapse_table:
     conda:
         CONDA_ENV
     shell:
-        "python -m lowdim collapse aggregate --inputs {input.runs} --table-out {output.table}"
+        "python -m lowdim collapse aggregate --inputs {input.runs} {input.probes} --table-out {output.table}"
         " --summary-out {output.summary} --curves-out {output.curves} 2>&1 | tee {log}"
 
 
-rule collapse_figures:
-    """Layerwise NC1 / compression / discrimination figure (PDF and PNG)."""
+rule collapse_figure:
+    """One of the table-based figures: training, layerwise or transfer (PDF and PNG)."""
     input:
         table=paths.table("collapse"),
-        code=sources("figures", "studies/collapse.py"),
+        code=sources("figures", "metrics", "studies/collapse"),
     output:
-        pdf=paths.figure("collapse", "layerwise", "pdf"),
-        png=paths.figure("collapse", "layerwise", "png"),
+        pdf=paths.figure("collapse", "{figure}", "pdf"),
+        png=paths.figure("collapse", "{figure}", "png"),
+    wildcard_constraints:
+        figure="training|layerwise|transfer",
     benchmark:
-        paths.benchmark("collapse", "figures")
+        paths.benchmark("collapse", "figure", "{figure}")
     log:
-        paths.log("collapse", "figures"),
+        paths.log("collapse", "figure", "{figure}"),
     conda:
         CONDA_ENV
     shell:
-        "python -m lowdim collapse figures --table {input.table} --out-pdf {output.pdf} --out-png {output.png} 2>&1 | tee {log}"
+        "python -m lowdim collapse figure-{wildcards.figure} --table {input.table}"
+        " --out-pdf {output.pdf} --out-png {output.png} 2>&1 | tee {log}"
+
+
+rule collapse_umap:
+    """UMAP of features at a few layers, coloured by class (PDF and PNG)."""
+    input:
+        data=[paths.prepared(collapse_study.parse_run(r)["dataset"]) for r in collapse_study.umap_runs(COLLAPSE)],
+        models=[paths.model("collapse", r) for r in collapse_study.umap_runs(COLLAPSE)],
+        code=sources("figures", "models", "studies/collapse"),
+    output:
+        pdf=paths.figure("collapse", "umap", "pdf"),
+        png=paths.figure("collapse", "umap", "png"),
+    params:
+        spec=spec({**collapse_study.features_spec(config, next(iter(COLLAPSE["models"])), "standard"), "umap": COLLAPSE["umap"]}),
+        runs=collapse_study.umap_runs(COLLAPSE),
+    threads: TRAIN_RES["cpus"]
+    benchmark:
+        paths.benchmark("collapse", "figure", "umap")
+    log:
+        paths.log("collapse", "figure", "umap"),
+    conda:
+        CONDA_ENV
+    shell:
+        "OMP_NUM_THREADS={threads} NUMBA_NUM_THREADS={threads} python -m lowdim collapse figure-umap --spec {params.spec:q}"
+        " --runs {params.runs} --data-paths {input.data} --model-paths {input.models}"
+        " --out-pdf {output.pdf} --out-png {output.png} 2>&1 | tee {log}"
 
 
 rule collapse:
     """Everything the collapse study produces."""
     input:
         rules.collapse_table.output,
-        rules.collapse_figures.output,
+        [paths.figure("collapse", f, ext) for f in ("training", "layerwise", "transfer", "umap") for ext in ("pdf", "png")],
 
 
 DVC_STAGES["collapse"] = list(rules.collapse.input)

@@ -1,0 +1,70 @@
+"""Classifier heads: the standard linear head and the normalized one of Yaras et al. (NeurIPS 2022).
+
+The normalized head puts both the feature and every classifier row on the unit sphere and
+divides their inner product by a temperature tau: logits_k = <w_k/|w_k|, h/|h|> / tau.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+HEADS = ("standard", "normalized")
+
+
+class NormalizedLinear(nn.Module):
+    def __init__(self, in_dim: int, num_classes: int, temperature: float):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(num_classes, in_dim))
+        nn.init.kaiming_uniform_(self.weight, a=5**0.5)
+        self.temperature = temperature
+
+    def prepare(self, h: torch.Tensor) -> torch.Tensor:
+        return F.normalize(h, dim=1)
+
+    def classifier(self) -> torch.Tensor:
+        return F.normalize(self.weight, dim=1)  # (K, d)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return self.prepare(h) @ self.classifier().T / self.temperature
+
+
+class StandardLinear(nn.Linear):
+    def prepare(self, h: torch.Tensor) -> torch.Tensor:
+        return h
+
+    def classifier(self) -> torch.Tensor:
+        return self.weight  # (K, d)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return super().forward(h)
+
+
+def make_head(kind: str, in_dim: int, num_classes: int, temperature: float = 1.0) -> nn.Module:
+    if kind == "normalized":
+        return NormalizedLinear(in_dim, num_classes, temperature)
+    if kind == "standard":
+        return StandardLinear(in_dim, num_classes)
+    raise ValueError(f"unknown head {kind!r} (allowed: {', '.join(HEADS)})")
+
+
+class Classifier(nn.Module):
+    """A backbone (returning its layer outputs) followed by a head.
+
+    ``forward(x, features=True)`` returns ``(logits, feats)``: ``feats[0]`` is the flattened
+    input and ``feats[-1]`` the classifier's input (normalized for the normalized head), so
+    the last layer is where neural collapse is measured.
+    """
+
+    def __init__(self, backbone: nn.Module, head: nn.Module):
+        super().__init__()
+        self.backbone, self.head = backbone, head
+
+    def forward(self, x: torch.Tensor, features: bool = False):
+        feats = self.backbone(x)  # list of (B, ...) tensors, last one (B, d)
+        h = self.head.prepare(feats[-1])
+        logits = self.head(feats[-1])
+        if not features:
+            return logits
+        return logits, [f.flatten(1) for f in feats[:-1]] + [h]

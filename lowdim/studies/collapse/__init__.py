@@ -1,0 +1,68 @@
+"""The neural-collapse study (Papyan et al. 2020; Yaras et al. NeurIPS 2022; Wang et al. 2023).
+
+A run is one (dataset, model, head, seed). ``head`` is ``standard`` or ``normalized`` (features
+and classifier rows on the unit sphere, temperature tau), or ``transfer``: a standard-head
+model trained on ``transfer.source_classes`` only, whose layers are then probed on the other
+classes. Steps (one Snakemake rule each): train -> features -> metrics (-> transfer) ->
+aggregate -> four figures.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+STUDY = "collapse"
+RUN = "{dataset}/{model}-{head}/s{seed}"
+TRAIN_HEADS = ("standard", "normalized")
+
+
+def run_id(dataset: str, model: str, head: str, seed: int | str) -> str:
+    return RUN.format(dataset=dataset, model=model, head=head, seed=seed)
+
+
+def runs(cfg: Mapping) -> list[str]:
+    """Every training run of the study config ``cfg`` (params ``collapse``)."""
+    return [run_id(d, m, h, s) for d in cfg["datasets"] for m in cfg["models"] for h in cfg["heads"]
+            for s in cfg["seeds"]]
+
+
+def transfer_runs(cfg: Mapping) -> list[str]:
+    return [run_id(d, m, "transfer", s) for d in cfg["datasets"] for m in cfg["models"] for s in cfg["seeds"]]
+
+
+def umap_runs(cfg: Mapping) -> list[str]:
+    """The run whose features the UMAP figure shows, per dataset: first model, standard head, first seed."""
+    return [run_id(d, next(iter(cfg["models"])), "standard", cfg["seeds"][0]) for d in cfg["datasets"]]
+
+
+def train_spec(params: Mapping, model: str, head: str) -> dict:
+    """Everything a training run depends on besides (dataset, seed)."""
+    cfg = params[STUDY]
+    return {
+        "device": params["device"], "model": cfg["models"][model], "head": "standard" if head == "transfer" else head,
+        "temperature": cfg["temperature"], "train": cfg["train"],
+        "classes": cfg["transfer"]["source_classes"] if head == "transfer" else None,
+    }
+
+
+def features_spec(params: Mapping, model: str, head: str) -> dict:
+    return {**train_spec(params, model, head), "features": params[STUDY]["features"]}
+
+
+def parse_run(run: str) -> dict:
+    """Inverse of :func:`run_id`: ``"mnist5k/mlp-standard/s0"`` -> its parts."""
+    dataset, model_head, seed = run.split("/")
+    model, head = model_head.rsplit("-", 1)
+    return {"dataset": dataset, "model": model, "head": head, "seed": int(seed.lstrip("s"))}
+
+
+def experiment(head: str, default: str) -> str:
+    return "transfer" if head == "transfer" else default
+
+
+def row(run: str, exp: str, step: int, layer: int | None, metric: str, value: float) -> dict:
+    """One row of the study's long table."""
+    r = parse_run(run)
+    return {"study": STUDY, "experiment": experiment(r["head"], exp), "model": f"{r['model']}-{r['head']}",
+            "dataset": r["dataset"], "seed": r["seed"], "step": step, "step_unit": "epoch", "layer": layer,
+            "metric": metric, "value": value}

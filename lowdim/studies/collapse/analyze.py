@@ -1,0 +1,124 @@
+"""After training: streamed layer statistics, layerwise metrics with fits, transfer probes, tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from lowdim import tables
+from lowdim.config import params_hash
+from lowdim.io import write_atomic, write_json, write_npz
+from lowdim.metrics.fits import geometric_fit, linear_fit
+from lowdim.metrics.streaming import ClassStats, layer_metrics, stream
+from lowdim.studies.collapse import row
+from lowdim.studies.collapse.train import load_trained
+
+
+def features(spec: dict, run: str, data_path: str, model_path: str, out: str) -> None:
+    """Stream every layer's training features into per-class sufficient statistics (two passes)."""
+    model, ds, _ = load_trained(spec, run, data_path, model_path)
+
+    def batches():
+        with torch.no_grad():
+            for x, y in ds.batches("train", spec["features"]["batch_size"]):
+                logits, feats = model(x, features=True)
+                yield feats, y, logits
+
+    stats = stream(batches, ds.num_classes, spec["features"]["max_gram_dim"])
+    arrays = {"num_layers": np.asarray(len(stats))}
+    for layer, s in enumerate(stats):
+        arrays.update(s.to_arrays(prefix=f"l{layer}_"))
+    write_npz(out, arrays, compressed=False)
+
+
+def load_stats(path: str) -> list[ClassStats]:
+    with np.load(path) as z:
+        return [ClassStats.from_arrays(z, prefix=f"l{i}_") for i in range(int(z["num_layers"]))]
+
+
+def metrics(spec: dict, run: str, stats_path: str, history_path: str, out: str) -> None:
+    """Layerwise NC1, compression, discrimination and numerical rank after training, plus the history."""
+    hist = tables.read(history_path)
+    final = int(hist["step"].max())
+    rows = [row(run, "layerwise", final, layer, name, value)
+            for layer, s in enumerate(load_stats(stats_path)) for name, value in layer_metrics(s).items()]
+    tables.write(tables.concat_frames([hist, tables.frame(rows, params_hash(spec))]), out)
+
+
+def layer_features(model, x: torch.Tensor, max_dim: int) -> list[torch.Tensor]:
+    """Backbone layer outputs, flattened; conv maps larger than ``max_dim`` are average-pooled over space."""
+    out = []
+    for f in model.backbone(x):
+        if f.ndim == 4 and f[0].numel() > max_dim:
+            f = f.mean((2, 3))
+        out.append(f.flatten(1).float())
+    return out
+
+
+def transfer(spec: dict, run: str, data_path: str, model_path: str, out: str) -> None:
+    """Linear probe on every layer of a model trained on the source classes, fitted on the other
+    classes' training split and scored on their test split (Wang et al. 2023, Sec. 6)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    from lowdim.data.tensors import Classification
+
+    model, ds, device = load_trained(spec, run, data_path, model_path)
+    source = spec["classes"]
+    target_classes = [k for k in range(int(Classification(data_path, torch.device("cpu")).num_classes)) if k not in source]
+    target = Classification(data_path, device, target_classes)
+    feats = {}
+    with torch.no_grad():
+        for split in ("train", "test"):
+            per_batch = [(layer_features(model, x, spec["features"]["max_gram_dim"]), y)
+                         for x, y in target.batches(split, spec["features"]["batch_size"])]
+            feats[split] = ([torch.cat([b[0][i] for b in per_batch]).cpu().numpy() for i in range(len(per_batch[0][0]))],
+                            torch.cat([b[1] for b in per_batch]).cpu().numpy())
+    final = spec["train"]["epochs"]
+    rows = []
+    for layer, (xtr, xte) in enumerate(zip(feats["train"][0], feats["test"][0])):
+        scaler = StandardScaler().fit(xtr)
+        probe = LogisticRegression(max_iter=1000).fit(scaler.transform(xtr), feats["train"][1])
+        acc = probe.score(scaler.transform(xte), feats["test"][1])
+        rows.append(row(run, "transfer", final, layer, "transfer_acc", float(acc)))
+    tables.write(tables.frame(rows, params_hash(spec)), out)
+
+
+def layer_fits(g: pd.DataFrame) -> dict[str, float]:
+    """Geometric fit of compression and linear fit of discrimination over the hidden layers (l >= 1)."""
+    out = {}
+    per = g[g["layer"] >= 1].pivot_table(index="layer", columns="metric", values="value").sort_index()
+    if "compression" in per:
+        c = geometric_fit(per.index.to_numpy(float), per["compression"].to_numpy())
+        out.update({"compression_rate": c["rate"], "compression_r2": c["r2"]})
+    if "discrimination" in per:
+        d = linear_fit(per.index.to_numpy(float), per["discrimination"].to_numpy())
+        out.update({"discrimination_slope": d["slope"], "discrimination_r2": d["r2"]})
+    return out
+
+
+def aggregate(inputs: list, table_out: str, summary_out: str, curves_out: str) -> None:
+    """The study's table, its JSON summary per experiment (DVC metrics) and its layerwise CSV (DVC plots)."""
+    df = tables.concat(inputs)
+    tables.write(df, table_out)
+    layer = df[df["experiment"].isin(["layerwise"]) & df["layer"].notna()]
+    curves = (layer.pivot_table(index=["dataset", "model", "seed", "layer"], columns="metric", values="value")
+              .reset_index().sort_values(["dataset", "model", "seed", "layer"]))
+    write_atomic(curves_out, lambda tmp: curves.to_csv(tmp, index=False, float_format="%.6g"))
+    summary: dict = {"training": {}, "layerwise": {}, "transfer": {}}
+    for (exp, dataset, model), g in df.groupby(["experiment", "dataset", "model"]):
+        key = f"{dataset}/{model}"
+        if exp == "training":
+            last = g[g["step"] == g["step"].max()].groupby("metric")["value"].mean()
+            summary["training"][key] = {k: float(v) for k, v in last.items()}
+        elif exp == "layerwise":
+            fits = [layer_fits(s) for _, s in g.groupby("seed")]
+            nc1 = g[g["metric"] == "nc1"].groupby("layer")["value"].mean()
+            summary["layerwise"][key] = {**pd.DataFrame(fits).mean().to_dict(), "nc1_last_layer": float(nc1.iloc[-1])}
+        elif exp == "transfer":
+            acc = g[g["metric"] == "transfer_acc"].groupby("layer")["value"].mean()
+            if len(acc):
+                summary["transfer"][key] = {"best_layer": int(acc.idxmax()), "best_acc": float(acc.max()),
+                                            "last_layer_acc": float(acc.iloc[-1]), "num_layers": int(len(acc))}
+    write_json(summary_out, summary)

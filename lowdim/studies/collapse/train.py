@@ -1,0 +1,97 @@
+"""Training a classifier to the terminal phase, measuring NC1-NC4 along the way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from lowdim import tables
+from lowdim.config import params_hash
+from lowdim.data.tensors import Classification
+from lowdim.io import write_atomic
+from lowdim.metrics.streaming import collapse_metrics, stream
+from lowdim.models import build
+from lowdim.studies.collapse import STUDY, parse_run, row
+from lowdim.train import Checkpointer, fit, pick_device, seed_everything
+from lowdim.train.loop import index_batches
+
+
+def load_data(spec: dict, data_path: str) -> tuple[Classification, torch.device]:
+    device = pick_device(spec["device"])
+    return Classification(data_path, device, spec.get("classes")), device
+
+
+def make_model(spec: dict, ds: Classification, device: torch.device, seed: int):
+    seed_everything(seed)
+    model = build(spec["model"], ds.in_shape, ds.num_classes, spec["head"], spec["temperature"]).to(device)
+    if device.type == "cuda" and len(ds.in_shape) == 3:
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
+def loss_of(kind: str, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy, or the MSE to one-hot targets of Wang et al. (0.5 |z - e_y|^2, batch mean)."""
+    if kind == "ce":
+        return F.cross_entropy(logits, y)
+    return 0.5 * (logits - F.one_hot(y, logits.shape[1]).to(logits.dtype)).pow(2).sum(1).mean()
+
+
+def evaluate(model, ds: Classification, batch_size: int) -> dict[str, float]:
+    """Train/test accuracy and NC1-NC4 of the classifier's input on the training set."""
+    def batches():
+        for x, y in ds.batches("train", batch_size):
+            logits, feats = model(x, features=True)
+            yield [feats[-1].float()], y, logits.float()
+
+    stats = stream(batches, ds.num_classes)[0]
+    acc = {}
+    for split in ("train", "test"):
+        correct = sum(int((model(x).argmax(1) == y).sum()) for x, y in ds.batches(split, batch_size))
+        acc[f"{split}_acc"] = correct / ds.size(split)
+    w = model.head.classifier().detach().double().cpu().numpy()  # (K, d)
+    return {**acc, **collapse_metrics(stats, w)}
+
+
+def train(spec: dict, run: str, data_path: str, model_out: str, history_out: str, checkpoint: str) -> None:
+    """Train one run to the end of its schedule (resuming from its checkpoint) and log its history."""
+    seed = parse_run(run)["seed"]
+    ds, device = load_data(spec, data_path)
+    model = make_model(spec, ds, device, seed)
+    t, lr = spec["train"], spec["model"]["lr"]
+    if t["optimizer"] == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=t["momentum"], weight_decay=t["weight_decay"])
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=t["weight_decay"])
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=t["epochs"])
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+    loss_kind = spec["model"]["loss"]
+
+    def loss_fn(idx):
+        with autocast:
+            logits = model(ds.inputs("train", idx))
+        return loss_of(loss_kind, logits.float(), ds.y["train"][idx])
+
+    def on_epoch_end(epoch):
+        last = epoch + 1 == t["epochs"]
+        return evaluate(model, ds, 2048) if (epoch + 1) % t["eval_every"] == 0 or last else {}
+
+    history = fit(
+        f"{STUDY}/{run}", model, opt, loss_fn,
+        lambda e: index_batches(ds.size("train"), t["batch_size"], seed, e, device), t["epochs"],
+        Checkpointer(Path(checkpoint), params_hash([spec, run]), t["checkpoint_every"]),
+        scheduler=sched, on_epoch_end=on_epoch_end,
+    )
+    write_atomic(model_out, lambda tmp: torch.save(model.state_dict(), tmp))
+    rows = [row(run, "training", h["epoch"], None, k, v) for h in history for k, v in h.items()
+            if k not in ("epoch", "step") and np.isfinite(v)]
+    tables.write(tables.frame(rows, params_hash(spec)), history_out)
+
+
+def load_trained(spec: dict, run: str, data_path: str, model_path: str):
+    ds, device = load_data(spec, data_path)
+    model = make_model(spec, ds, device, parse_run(run)["seed"])
+    model.load_state_dict(torch.load(model_path, map_location=device, weights_only=True))
+    return model.eval(), ds, device
