@@ -25,12 +25,14 @@ except lowdim_config.ParamsError as e:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/collapse.smk"
+include: "workflow/rules/dln.smk"
 
 
 rule all:
     default_target: True
     input:
         rules.collapse.input,
+        rules.dln.input,
 
 
 onsuccess:

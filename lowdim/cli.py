@@ -21,6 +21,7 @@ from lowdim.errors import LowdimError
 def _commands() -> dict[str, dict[str, Callable]]:
     from lowdim import dvc, steps
     from lowdim.studies.collapse import analyze, figures, train
+    from lowdim.studies.dln import analyze as dln_analyze, figures as dln_figures, parsimony, progressive
 
     return {
         "params": {"check": steps.check_params},
@@ -30,6 +31,12 @@ def _commands() -> dict[str, dict[str, Callable]]:
             "transfer": analyze.transfer, "aggregate": analyze.aggregate,
             "figure-training": figures.training, "figure-layerwise": figures.layerwise,
             "figure-umap": figures.umap, "figure-transfer": figures.transfer,
+        },
+        "dln": {
+            "progressive": progressive.progressive, "invariant": parsimony.invariant,
+            "compressed": parsimony.compressed, "aggregate": dln_analyze.aggregate,
+            "figure-progressive": dln_figures.progressive, "figure-spectra": dln_figures.spectra,
+            "figure-trajectories": dln_figures.trajectories,
         },
         "dvc": {"sync": dvc.sync},
     }

@@ -76,6 +76,10 @@ def _check_relations(params: Mapping) -> None:
         raise ParamsError(
             f"params: data.lowrank.rank = {lr['rank']} is not allowed: must be <= data.lowrank.dim ({lr['dim']})"
         )
+    for exp in ("invariant", "compressed"):
+        e = params["dln"][exp]
+        if 2 * e["rank"] > e["dim"]:
+            raise ParamsError(f"params: dln.{exp}.rank = {e['rank']} is not allowed: 2 * rank must be <= dln.{exp}.dim ({e['dim']})")
     c = params["collapse"]
     flat = [d for d in c["datasets"] if d not in IMAGE_DATASETS]
     for name, m in c["models"].items():

@@ -39,6 +39,13 @@ TINY = {
         "features": {"batch_size": 500, "max_gram_dim": 4096},
         "umap": {"samples": 200, "layers": 2, "neighbors": 10},
     },
+    "dln": {
+        "seeds": [0, 1],
+        "progressive": {"depths": [3], "activations": ["linear"], "epochs": 60, "record_every": 20,
+                        "checkpoint_every": 30},
+        "invariant": {"dim": 12, "rank": 2, "steps": 10, "inputs": ["whitened"], "optimizers": {"gd": 0.2}},
+        "compressed": {"dim": 30, "rank": 2, "max_steps": 400, "record_every": 5},
+    },
     "resources": {"train": {"gpu": 0, "mem_mb": 1000, "runtime": 10, "cpus": 1}},
 }
 
@@ -67,6 +74,8 @@ def write_params(project: Path, overlay: dict) -> None:
     params = deep_merge(yaml.safe_load(path.read_text()), overlay)
     if "models" in overlay.get("collapse", {}):  # a model set replaces the default one
         params["collapse"]["models"] = overlay["collapse"]["models"]
+    if "optimizers" in overlay.get("dln", {}).get("invariant", {}):
+        params["dln"]["invariant"]["optimizers"] = overlay["dln"]["invariant"]["optimizers"]
     path.write_text(yaml.safe_dump(params, sort_keys=False))
 
 

@@ -17,7 +17,10 @@ pytestmark = pytest.mark.slow
 CONFIGS = [None] + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "workflow" / "configs").glob("*.yaml"))
 FIGURES = ("training", "layerwise", "transfer", "umap")
 FINAL = ["results/collapse/metrics.parquet", "results/summary/collapse.json", "results/curves/collapse.csv"] + [
-    f"results/collapse/figures/{f}.{ext}" for f in FIGURES for ext in ("pdf", "png")]
+    f"results/collapse/figures/{f}.{ext}" for f in FIGURES for ext in ("pdf", "png")] + [
+    "results/dln/metrics.parquet", "results/summary/dln.json", "results/curves/dln.csv"] + [
+    f"results/dln/figures/{f}.{ext}" for f in ("progressive", "spectra", "trajectories") for ext in ("pdf", "png")]
+DLN_JOBS = ["dln_progressive", "dln_invariant", "dln_compressed", "dln_table"] + ["dln_figure"] * 3
 #: the jobs of the collapse study at the tiny config: 2 runs (standard head + transfer model)
 STUDY_JOBS = (["collapse_train"] * 2 + ["collapse_features"] * 2 + ["collapse_metrics"] * 2
               + ["collapse_transfer", "collapse_table", "collapse_umap"] + ["collapse_figure"] * 3)
@@ -56,7 +59,7 @@ def built(project):
 
 def test_end_to_end_run_produces_every_output(built):
     project, res, jobs = built
-    assert jobs == sorted(["prepare_data", "all"] + STUDY_JOBS)
+    assert jobs == sorted(["prepare_data"] * 2 + ["all"] + STUDY_JOBS + DLN_JOBS)
     for f in FINAL:
         assert (project / f).stat().st_size > 0, f
     df = tables.read(project / "results/collapse/metrics.parquet")
@@ -97,10 +100,16 @@ def test_same_seed_same_params_same_tables(built):
 def test_dvc_repro_reruns_only_the_edited_study(built):
     project, _, _ = built
     # a data parameter no configured study uses: the prepare stage re-runs, but no job does
-    write_params(project, {"data": {"gaussian_mixture": {"noise": 0.2}}})
+    write_params(project, {"data": {"lowrank": {"observed": 0.5}}})
     before = logs(project)
     res = run(["dvc", "repro"], cwd=project)
     assert "Stage 'collapse' didn't change" in res.stdout and jobs_since(project, before) == []
+    # one value of the DLN study: only its jobs that read it re-run, the collapse study is untouched
+    write_params(project, {"dln": {"compressed": {"lr": 0.4}}})
+    before = logs(project)
+    res = run(["dvc", "repro"], cwd=project)
+    assert "Stage 'collapse' didn't change" in res.stdout
+    assert jobs_since(project, before) == sorted(["dln_compressed", "dln_table", "dln"] + ["dln_figure"] * 3)
     # one value of the collapse study: exactly that study's jobs re-run, data is left alone
     write_params(project, {"collapse": {"train": {"epochs": 3}}})
     before = logs(project)

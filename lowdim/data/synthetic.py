@@ -43,3 +43,13 @@ def lowrank(dim: int, rank: int, observed: float, seed: int) -> dict[str, np.nda
         "train_rows": train // dim, "train_cols": train % dim,
         "test_rows": test // dim, "test_cols": test % dim,
     }
+
+
+def lowrank_target(dim: int, rank: int, seed: int, top: float = 1.0, bottom: float = 0.5) -> np.ndarray:
+    """A dim x dim rank-r target U diag(s) V^T with Haar-random orthonormal U, V and singular
+    values s evenly spaced from ``top`` down to ``bottom`` (the deep-linear-network studies)."""
+    rng = np.random.default_rng(seed)
+    u = np.linalg.qr(rng.standard_normal((dim, rank)))[0]
+    v = np.linalg.qr(rng.standard_normal((dim, rank)))[0]
+    s = np.linspace(top, bottom, rank)
+    return (u * s) @ v.T

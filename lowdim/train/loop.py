@@ -80,12 +80,14 @@ def fit(
     scheduler: Any = None,
     on_epoch_end: Callable[[int], dict[str, float]] | None = None,
     progress: bool = True,
+    stop: Callable[[dict[str, float]], bool] | None = None,
 ) -> list[dict[str, float]]:
     """Train ``model`` for ``epochs`` epochs; returns the per-epoch history.
 
     ``batches(epoch)`` yields the epoch's batches; ``loss_fn(batch)`` returns the scalar loss.
     ``on_epoch_end(epoch)`` may return extra numbers to log (evaluation). History rows
     hold ``epoch`` (1-based, completed epochs), ``step``, ``loss`` and those numbers.
+    ``stop(row)`` ends training early (e.g. at a target loss) after that row is logged.
     """
     start, step, history = 0, 0, []
     state = checkpointer.load()
@@ -95,6 +97,8 @@ def fit(
         if scheduler is not None:
             scheduler.load_state_dict(state["scheduler"])
         start, step, history = state["epoch"], state["step"], state["history"]
+        if stop is not None and history and stop(history[-1]):
+            start = epochs  # it had already stopped early
         print(f"[lowdim] {run}: resuming from epoch {start} ({checkpointer.path})", file=sys.stderr)
     last_finite = history[-1]["loss"] if history else float("nan")
     bar = tqdm(range(start, epochs), initial=start, total=epochs, desc=run, disable=not progress,
@@ -128,12 +132,15 @@ def fit(
                 row.update(on_epoch_end(epoch))
         history.append(row)
         bar.set_postfix(loss=f"{row['loss']:.4g}")
-        if (epoch + 1) % checkpointer.every == 0 or epoch + 1 == epochs:
+        done = epoch + 1 == epochs or (stop is not None and stop(row))
+        if (epoch + 1) % checkpointer.every == 0 or done:
             checkpointer.save({
                 "model": model.state_dict(),
                 "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict() if scheduler is not None else None,
                 "epoch": epoch + 1, "step": step, "history": history,
             })
+        if done:
+            break
     bar.close()
     return history

@@ -1,6 +1,6 @@
 # Dataset preparation: one compact .npz per dataset under data/prepared (a DVC output).
 
-DATASETS_USED = sorted(set(config["collapse"]["datasets"]))
+DATASETS_USED = sorted(set(config["collapse"]["datasets"]) | {"gaussian_mixture"})  # + the DLN study's data
 
 
 rule prepare_data:

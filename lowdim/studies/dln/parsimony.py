@@ -1,0 +1,194 @@
+"""The law of parsimony (Yaras et al. 2023): GD on a deep linear network changes only a
+2r-dimensional invariant subspace of every weight matrix, so a compressed width-2r network
+follows the full-width trajectory at a fraction of the cost."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lowdim import tables
+from lowdim.config import params_hash
+from lowdim.data.synthetic import lowrank_target
+from lowdim.io import write_json
+from lowdim.metrics.subspace import principal_angles
+from lowdim.models.linear import DeepLinear, orthogonal
+from lowdim.studies.dln import row
+from lowdim.train import Checkpointer, fit, pick_device
+
+OPTIMIZERS = {
+    "gd": lambda params, lr: torch.optim.SGD(params, lr=lr),
+    "momentum": lambda params, lr: torch.optim.SGD(params, lr=lr, momentum=0.9),
+    "adam": lambda params, lr: torch.optim.Adam(params, lr=lr),
+    "rmsprop": lambda params, lr: torch.optim.RMSprop(params, lr=lr),
+}
+
+
+def problem(dim: int, rank: int, inputs: str, samples: int, seed: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs X and targets Y = Phi X: whitened (X = I) or generic Gaussian X (d, samples)."""
+    phi = torch.as_tensor(lowrank_target(dim, rank, seed), device=device)  # (d, d)
+    if inputs == "whitened":
+        x = torch.eye(dim, dtype=torch.float64, device=device)
+    else:
+        g = torch.Generator().manual_seed(seed + 7)
+        x = (torch.randn(dim, samples, generator=g, dtype=torch.float64) / samples**0.5).to(device)
+    return x, phi @ x
+
+
+def subspace_metrics(w_t: np.ndarray, w_T: np.ndarray, tol: float = 1e-6) -> dict[str, float]:
+    """Theorem 1 of Yaras et al. (2023): from orthogonal init, GD keeps
+    W(t) = U [[W~(t), 0], [0, rho(t) I_(d-2r)]] V^T with U, V fixed. So all but at most 2r
+    singular values stay equal to each other (``moving_singular_values`` counts those off the
+    cluster at the median, within ``tol`` of the largest), and the cluster's singular subspace does
+    not move (largest principal angle to the cluster subspace of W(T), left and right)."""
+    u_t, s_t, vt_t = np.linalg.svd(w_t)
+    u_T, s_T, vt_T = np.linalg.svd(w_T)
+    cluster_t = np.abs(s_t - np.median(s_t)) <= tol * s_t.max()
+    cluster_T = np.abs(s_T - np.median(s_T)) <= tol * s_T.max()
+    out = {f"sv_{i + 1}": float(v) for i, v in enumerate(s_t)}
+    out["moving_singular_values"] = float((~cluster_t).sum())
+    if cluster_t.any() and cluster_T.any():  # no cluster at all when every singular value moved
+        out["angle_fixed_left_final"] = float(principal_angles(u_t[:, cluster_t], u_T[:, cluster_T]).max())
+        out["angle_fixed_right_final"] = float(principal_angles(vt_t[cluster_t].T, vt_T[cluster_T].T).max())
+    return out
+
+
+def invariant(spec: dict, job: str, out: str, checkpoint: str) -> None:
+    """Train a DLN on a rank-r target with one optimizer; record spectra and subspace angles per step."""
+    name, inputs = job.split("-")
+    p = spec["invariant"]
+    device = pick_device(spec["device"])
+    seed = spec["seeds"][0]
+    x, y = problem(p["dim"], p["rank"], inputs, p["samples"], seed, device)
+    net = DeepLinear([p["dim"]] * (p["depth"] + 1), [seed], p["init_scale"]).to(device)
+    init = [w.detach()[0].cpu().numpy().copy() for w in net.weights]
+    opt = OPTIMIZERS[name](net.parameters(), p["optimizers"][name])
+
+    def loss_fn(_):
+        return 0.5 * (net(x[None]) - y).pow(2).sum()
+
+    def snapshot(epoch):
+        return {"weights": [w.detach()[0].cpu().numpy().copy() for w in net.weights]}
+
+    history = fit(f"dln/invariant/{job}", net, opt, loss_fn, lambda e: [None], p["steps"],
+                  Checkpointer(Path(checkpoint), params_hash([spec, job]), p["steps"]), on_epoch_end=snapshot)
+    final = history[-1]["weights"]
+    rows = []
+    for step, weights in [(0, init)] + [(h["epoch"], h["weights"]) for h in history]:
+        for layer, (w_t, w_T) in enumerate(zip(weights, final)):
+            metrics = subspace_metrics(w_t, w_T)
+            if step == 0:  # orthogonal init: one cluster spanning everything, no angle to speak of
+                metrics = {m: v for m, v in metrics.items() if not m.startswith("angle")}
+            for metric, value in metrics.items():
+                rows.append(row("invariant", job, f"lowrank{p['dim']}r{p['rank']}", seed, step, layer + 1, metric, value))
+        if step:
+            rows.append(row("invariant", job, f"lowrank{p['dim']}r{p['rank']}", seed, step, None, "loss",
+                            history[step - 1]["loss"]))
+    tables.write(tables.frame(rows, params_hash(spec)), out)
+
+
+def compress(weights: list[torch.Tensor], grad_first: torch.Tensor, rank: int, eps: float) -> list[torch.Tensor]:
+    """The compressed network of Yaras et al. (2023, Sec. 4): from the first layer's gradient
+    G = U_g S V_g^T at initialization, V_1 is an orthonormal basis of
+    span{V_g[:, :r]} + span{W_1^T U_g[:, :r]} (2r columns) and U_L = W_{L:1}(0) V_1 / eps^L.
+    Returns the L + 2 factors [V_1^T, eps I_2r (L times), U_L], first applied first, whose
+    product U_L (eps I)^L V_1^T equals W_{L:1}(0) V_1 V_1^T."""
+    u_g, _, vt_g = torch.linalg.svd(grad_first)
+    w1 = weights[0]
+    v1 = torch.linalg.qr(torch.cat([vt_g[:rank].T, w1.T @ u_g[:, :rank]], dim=1))[0]  # (d, 2r)
+    product = weights[0]
+    for w in weights[1:]:
+        product = w @ product
+    depth = len(weights)
+    u_l = product @ v1 / eps**depth  # (d, 2r)
+    middle = [eps * torch.eye(2 * rank, dtype=w1.dtype, device=w1.device) for _ in range(depth)]
+    return [v1.T.contiguous()] + middle + [u_l]
+
+
+class Factors(torch.nn.Module):
+    """A product of factor matrices (first applied first) with its end-to-end matrix."""
+
+    def __init__(self, factors: list[torch.Tensor]):
+        super().__init__()
+        self.factors = torch.nn.ParameterList(torch.nn.Parameter(f.clone()) for f in factors)
+
+    def product(self) -> torch.Tensor:
+        out = self.factors[0]
+        for f in self.factors[1:]:
+            out = f @ out
+        return out
+
+
+def compressed(spec: dict, out: str, timing_out: str, summary_out: str, checkpoint_dir: str) -> None:
+    """Full width vs compressed (width 2r) vs narrow random (width 2r) on a fully observed rank-r target."""
+    p = spec["compressed"]
+    device = pick_device(spec["device"])
+    seed, d, r, depth, eps = spec["seeds"][0], p["dim"], p["rank"], p["depth"], p["init_scale"]
+    phi = torch.as_tensor(lowrank_target(d, r, seed), device=device)
+    full_net = DeepLinear([d] * (depth + 1), [seed], eps).to(device)
+    full = Factors([w.detach()[0] for w in full_net.weights])
+    loss0 = 0.5 * (full.product() - phi).pow(2).sum()
+    grad_first = torch.autograd.grad(loss0, full.factors[0])[0]
+    comp = Factors(compress([f.detach() for f in full.factors], grad_first, r, eps))
+    g = torch.Generator().manual_seed(seed + 1)
+    widths = [d] + [2 * r] * (depth - 1) + [d]
+    narrow = Factors([orthogonal((widths[i + 1], widths[i]), eps, g).to(device) for i in range(depth)])
+    nets = {"full": full, "compressed": comp, "narrow": narrow}
+    ref: dict[int, torch.Tensor] = {}
+    rows, timing, summary = [], [], {}
+    phi_norm = float(phi.norm())
+    for name, net in nets.items():
+        if name == "compressed":
+            groups = [{"params": list(net.factors[1:-1]), "lr": p["lr"]},
+                      {"params": [net.factors[0], net.factors[-1]], "lr": p["gamma"] * p["lr"]}]
+            opt = torch.optim.SGD(groups)
+        else:
+            opt = torch.optim.SGD(net.parameters(), lr=p["lr"])
+        clock = {"start": time.perf_counter(), "paused": 0.0}
+
+        def record(epoch, net=net, name=name, clock=clock):
+            now = time.perf_counter()
+            out_ = {"seconds": now - clock["start"] - clock["paused"]}  # excludes recording itself
+            if (epoch + 1) % p["record_every"]:
+                return out_
+            with torch.no_grad():
+                e2e = net.product()
+                out_["error"] = float((e2e - phi).norm()) / phi_norm
+                if name == "full":  # kept in the (checkpointed) history for the comparison
+                    out_["product"] = e2e.float().cpu()
+                elif epoch + 1 in ref:
+                    out_["deviation"] = float((e2e.float().cpu() - ref[epoch + 1]).norm()) / phi_norm
+            clock["paused"] += time.perf_counter() - now
+            return out_
+
+        history = fit(f"dln/compressed/{name}", net, opt, lambda _, net=net: 0.5 * (net.product() - phi).pow(2).sum(),
+                      lambda e: [None], p["max_steps"],
+                      Checkpointer(Path(checkpoint_dir) / f"{name}.pt", params_hash([spec, name]), p["max_steps"]),
+                      on_epoch_end=record, stop=lambda h: h["loss"] < p["tol"])
+        if name == "full":
+            ref.update({h["epoch"]: h.pop("product") for h in history if "product" in h})
+        for h in history:
+            if "error" in h:
+                for metric in ("error", "deviation"):
+                    if metric in h:
+                        rows.append(row("compressed", name, f"lowrank{d}r{r}", seed, h["epoch"], None, metric, h[metric]))
+                rows.append(row("compressed", name, f"lowrank{d}r{r}", seed, h["epoch"], None, "loss", h["loss"]))
+                timing.append(row("compressed", name, f"lowrank{d}r{r}", seed, h["epoch"], None, "seconds", h["seconds"]))
+        last = history[-1]
+        timed = [h for h in history if "seconds" in h]
+        summary[name] = {"iterations": last["epoch"], "final_loss": last["loss"],
+                         "final_error": float((net.product().detach() - phi).norm()) / phi_norm,
+                         "seconds": timed[-1]["seconds"] if timed else float("nan"),
+                         "seconds_per_iteration": timed[-1]["seconds"] / last["epoch"] if timed else float("nan"),
+                         "converged": bool(last["loss"] < p["tol"])}
+        devs = [h["deviation"] for h in history if "deviation" in h]
+        if devs:
+            summary[name]["max_deviation_from_full"] = max(devs)
+    for name in ("compressed", "narrow"):
+        summary[f"speedup_{name}_vs_full"] = summary["full"]["seconds"] / summary[name]["seconds"]
+    tables.write(tables.frame(rows, params_hash(spec)), out)
+    tables.write(tables.frame(timing, params_hash(spec)), timing_out)
+    write_json(summary_out, summary)

@@ -1,0 +1,130 @@
+# Deep linear networks: progressive collapse, the law of parsimony, compressed training.
+from lowdim.studies import dln as dln_study
+
+DLN = config["dln"]
+
+
+rule dln_progressive:
+    """Train all seeds of one (activation, depth) DLN by full-batch GD; per-layer metrics."""
+    input:
+        data=paths.prepared("gaussian_mixture"),
+        code=sources("models", "train", "metrics", "studies/dln"),
+    output:
+        paths.run_metrics("dln", "progressive/{job}"),
+    params:
+        spec=spec(dln_study.job_spec(config, "progressive")),
+        checkpoint=paths.checkpoint("dln", "progressive/{job}"),
+    wildcard_constraints:
+        job=r"(linear|relu)-L\d+",
+    threads: 1
+    benchmark:
+        paths.benchmark("dln", "progressive", "{job}")
+    log:
+        paths.log("dln", "progressive", "{job}"),
+    conda:
+        CONDA_ENV
+    shell:
+        "OMP_NUM_THREADS={threads} python -m lowdim dln progressive --spec {params.spec:q} --job {wildcards.job}"
+        " --data-path {input.data} --out {output} --checkpoint {params.checkpoint} 2>&1 | tee {log}"
+
+
+rule dln_invariant:
+    """One optimizer on one input kind: singular values and subspace angles over iterations."""
+    input:
+        code=sources("models", "train", "metrics", "data", "studies/dln"),
+    output:
+        paths.run_metrics("dln", "invariant/{job}"),
+    params:
+        spec=spec(dln_study.job_spec(config, "invariant")),
+        checkpoint=paths.checkpoint("dln", "invariant/{job}"),
+    wildcard_constraints:
+        job=r"(gd|momentum|adam|rmsprop)-(whitened|generic)",
+    threads: 1
+    benchmark:
+        paths.benchmark("dln", "invariant", "{job}")
+    log:
+        paths.log("dln", "invariant", "{job}"),
+    conda:
+        CONDA_ENV
+    shell:
+        "OMP_NUM_THREADS={threads} python -m lowdim dln invariant --spec {params.spec:q} --job {wildcards.job}"
+        " --out {output} --checkpoint {params.checkpoint} 2>&1 | tee {log}"
+
+
+rule dln_compressed:
+    """Full width vs compressed vs narrow random on the same target: errors, deviation, wall-clock."""
+    input:
+        code=sources("models", "train", "metrics", "data", "studies/dln"),
+    output:
+        table=paths.run_metrics("dln", "compressed/run"),
+        timing=paths.run_metrics("dln", "compressed/run", "timing"),
+        summary=paths.run_metrics("dln", "compressed/run", "summary").replace(".parquet", ".json"),
+    params:
+        spec=spec(dln_study.job_spec(config, "compressed")),
+        checkpoints=lambda wildcards, output: output.table.rsplit("/", 1)[0],
+    threads: TRAIN_RES["cpus"]
+    resources:
+        gpu=TRAIN_RES["gpu"],
+        mem_mb=TRAIN_RES["mem_mb"],
+        runtime=TRAIN_RES["runtime"],
+    benchmark:
+        paths.benchmark("dln", "compressed")
+    log:
+        paths.log("dln", "compressed"),
+    conda:
+        CONDA_ENV
+    shell:
+        "OMP_NUM_THREADS={threads} python -m lowdim dln compressed --spec {params.spec:q} --out {output.table}"
+        " --timing-out {output.timing} --summary-out {output.summary} --checkpoint-dir {params.checkpoints}"
+        " 2>&1 | tee {log}"
+
+
+rule dln_table:
+    """The study's table, summary JSON (DVC metrics) and layerwise CSV (DVC plots)."""
+    input:
+        runs=[paths.run_metrics("dln", f"progressive/{j}") for j in dln_study.progressive_jobs(DLN)]
+        + [paths.run_metrics("dln", f"invariant/{j}") for j in dln_study.invariant_jobs(DLN)]
+        + [rules.dln_compressed.output.table],
+        compressed=rules.dln_compressed.output.summary,
+        code=sources("metrics", "studies/dln", "studies/collapse"),
+    output:
+        table=paths.table("dln"),
+        summary=paths.summary("dln"),
+        curves=paths.curves("dln"),
+    log:
+        paths.log("dln", "table"),
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m lowdim dln aggregate --inputs {input.runs} --compressed-summary {input.compressed}"
+        " --table-out {output.table} --summary-out {output.summary} --curves-out {output.curves} 2>&1 | tee {log}"
+
+
+rule dln_figure:
+    """progressive (compression/discrimination vs layer), spectra (law of parsimony), trajectories."""
+    input:
+        table=paths.table("dln"),
+        timing=rules.dln_compressed.output.timing,
+        code=sources("figures", "metrics", "studies/dln"),
+    output:
+        pdf=paths.figure("dln", "{figure}", "pdf"),
+        png=paths.figure("dln", "{figure}", "png"),
+    wildcard_constraints:
+        figure="progressive|spectra|trajectories",
+    log:
+        paths.log("dln", "figure", "{figure}"),
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m lowdim dln figure-{wildcards.figure} --table {input.table} --timing {input.timing}"
+        " --out-pdf {output.pdf} --out-png {output.png} 2>&1 | tee {log}"
+
+
+rule dln:
+    """Everything the DLN study produces."""
+    input:
+        rules.dln_table.output,
+        [paths.figure("dln", f, ext) for f in ("progressive", "spectra", "trajectories") for ext in ("pdf", "png")],
+
+
+DVC_STAGES["dln"] = list(rules.dln.input)
