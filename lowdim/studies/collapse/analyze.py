@@ -65,9 +65,8 @@ def transfer(spec: dict, run: str, data_path: str, model_path: str, out: str) ->
     from lowdim.data.tensors import Classification
 
     model, ds, device = load_trained(spec, run, data_path, model_path)
-    source = spec["classes"]
-    target_classes = [k for k in range(int(Classification(data_path, torch.device("cpu")).num_classes)) if k not in source]
-    target = Classification(data_path, device, target_classes)
+    all_classes = int(np.load(data_path)["y_train"].max()) + 1
+    target = Classification(data_path, device, [k for k in range(all_classes) if k not in spec["classes"]])
     feats = {}
     with torch.no_grad():
         for split in ("train", "test"):
