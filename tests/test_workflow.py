@@ -50,6 +50,14 @@ def test_dry_run_of_whole_dag(project, configfile):
     assert "collapse_train" in res.stdout and "Job stats" in res.stdout
 
 
+def test_paper_config_dry_runs_on_the_slurm_profile_with_gpus(project):
+    res = run(["timeout", "-k", "5", "120", "snakemake", "-n", "--profile", "workflow/profiles/slurm",
+               "--configfile", "workflow/configs/paper.yaml"], cwd=project)
+    block = res.stdout[res.stdout.index("rule collapse_train:"):]
+    resources = next(line for line in block.splitlines() if "resources:" in line)
+    assert "gpu=1" in resources and "runtime=360" in resources and "slurm_account=lowdim" in resources
+
+
 @pytest.fixture(scope="module")
 def built(project):
     before = logs(project)
