@@ -17,6 +17,7 @@ from conftest import ROOT, make_project, run
 
 pytestmark = pytest.mark.slow
 TESTBED = ROOT / "workflow" / "profiles" / "slurm" / "testbed"
+IN_NETNS = ["nsenter", "--net=/run/netns/lowdim-slurm"]  # the testbed's loopback-only network namespace
 SLURM = ["--profile", "workflow/profiles/slurm", "--slurm-init-seconds-before-status-checks", "1"]
 TABLES = ["results/collapse/metrics.parquet", "results/dln/metrics.parquet"]
 TRAIN = "results/collapse/runs/digits/mlp-standard/s0/model.pt"
@@ -34,11 +35,12 @@ def testbed():
 
 def slurm_run(project: Path, *args: str, check: bool = True):
     # the plugin can loop on failed status checks and ignore SIGTERM: always under a hard timeout
-    return run(["timeout", "-k", "5", "900", "snakemake", *args, *SLURM], cwd=project, check=check, timeout=960)
+    return run([*IN_NETNS, "timeout", "-k", "5", "900", "snakemake", *args, *SLURM], cwd=project, check=check,
+               timeout=960)
 
 
 def sacct_states(run_id: str) -> list[str]:
-    out = subprocess.run(["sacct", "-n", "-X", "-P", "-o", "JobName,State", "-S", "now-1days"],
+    out = subprocess.run([*IN_NETNS, "sacct", "-n", "-X", "-P", "-o", "JobName,State", "-S", "now-1days"],
                          capture_output=True, text=True, check=True).stdout
     return [line.split("|")[1] for line in out.splitlines() if line.startswith(run_id)]
 
