@@ -56,6 +56,11 @@ def run_metrics(study: str, run: str, kind: str = "metrics") -> str:
     return f"{run_dir(study, run)}/{kind}.parquet"
 
 
+def run_summary(study: str, run: str) -> str:
+    """A run's small JSON of headline numbers (e.g. the DLN speed comparison)."""
+    return f"{run_dir(study, run)}/summary.json"
+
+
 def table(study: str) -> str:
     """The study's metric table (long schema, see lowdim.tables)."""
     return f"{RESULTS}/{study}/metrics.parquet"

@@ -58,7 +58,7 @@ rule dln_compressed:
     output:
         table=paths.run_metrics("dln", "compressed/run"),
         timing=paths.run_metrics("dln", "compressed/run", "timing"),
-        summary=paths.run_metrics("dln", "compressed/run", "summary").replace(".parquet", ".json"),
+        summary=paths.run_summary("dln", "compressed/run"),
     params:
         spec=spec(dln_study.job_spec(config, "compressed")),
         checkpoints=lambda wildcards, output: output.table.rsplit("/", 1)[0],
