@@ -26,6 +26,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/collapse.smk"
 include: "workflow/rules/dln.smk"
+include: "workflow/rules/completion.smk"
 
 
 rule all:
@@ -33,6 +34,7 @@ rule all:
     input:
         rules.collapse.input,
         rules.dln.input,
+        rules.completion.input,
 
 
 onsuccess:

@@ -21,6 +21,7 @@ from lowdim.errors import LowdimError
 def _commands() -> dict[str, dict[str, Callable]]:
     from lowdim import dvc, steps
     from lowdim.studies.collapse import analyze, figures, train
+    from lowdim.studies.completion import analyze as mc_analyze, experiments as mc, figures as mc_figures
     from lowdim.studies.dln import analyze as dln_analyze, figures as dln_figures, parsimony, progressive
 
     return {
@@ -37,6 +38,11 @@ def _commands() -> dict[str, dict[str, Callable]]:
             "compressed": parsimony.compressed, "aggregate": dln_analyze.aggregate,
             "figure-progressive": dln_figures.progressive, "figure-spectra": dln_figures.spectra,
             "figure-trajectories": dln_figures.trajectories,
+        },
+        "completion": {
+            "depth-width": mc.depth_width, "speed": mc.speed, "movielens": mc.movielens,
+            "aggregate": mc_analyze.aggregate, "figure-width": mc_figures.width, "figure-speed": mc_figures.speed,
+            "figure-movielens": mc_figures.movielens,
         },
         "dvc": {"sync": dvc.sync},
     }

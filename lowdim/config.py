@@ -80,6 +80,17 @@ def _check_relations(params: Mapping) -> None:
         e = params["dln"][exp]
         if 2 * e["rank"] > e["dim"]:
             raise ParamsError(f"params: dln.{exp}.rank = {e['rank']} is not allowed: 2 * rank must be <= dln.{exp}.dim ({e['dim']})")
+    mc = params["completion"]
+    dw, sp = mc["depth_width"], mc["speed"]
+    if len(dw["lr"]) != len(dw["depths"]):
+        raise ParamsError(f"params: completion.depth_width.lr has {len(dw['lr'])} values but depths has "
+                          f"{len(dw['depths'])}: give one learning rate per depth, in the same order")
+    for exp, e in (("depth_width", dw), ("speed", sp)):
+        if e["rank"] > e["dim"]:
+            raise ParamsError(f"params: completion.{exp}.rank = {e['rank']} is not allowed: must be <= completion.{exp}.dim ({e['dim']})")
+    if 2 * max(sp["ranks"]) > sp["dim"]:
+        raise ParamsError(f"params: completion.speed.ranks = {sp['ranks']} is not allowed: 2 * rank must be <= "
+                          f"completion.speed.dim ({sp['dim']})")
     c = params["collapse"]
     flat = [d for d in c["datasets"] if d not in IMAGE_DATASETS]
     for name, m in c["models"].items():

@@ -46,6 +46,14 @@ TINY = {
         "invariant": {"dim": 12, "rank": 2, "steps": 10, "inputs": ["whitened"], "optimizers": {"gd": 0.2}},
         "compressed": {"dim": 30, "rank": 2, "max_steps": 400, "record_every": 5},
     },
+    "completion": {
+        "seeds": [0, 1],
+        "depth_width": {"dim": 20, "rank": 2, "widths": [4, 20], "lr": [15.0, 30.0], "max_steps": 200,
+                        "record_every": 50},
+        "speed": {"dim": 30, "rank": 2, "ranks": [2], "gammas": [0.01], "lr": 50.0, "shallow_lr": 50.0,
+                  "max_steps": 200, "record_every": 50, "als_iterations": 5},
+        "movielens": {"width": 40, "rank": 4, "max_steps": 40, "record_every": 20, "als_iterations": 3},
+    },
     "resources": {"train": {"gpu": 0, "mem_mb": 1000, "runtime": 10, "cpus": 1}},
 }
 

@@ -52,6 +52,12 @@ MUTATIONS = [
     (("resources.train.gpu", -1), ["resources.train.gpu", ">= 0"]),
     (("data.mirror", 3), ["data.mirror", "string or null"]),
     (("collapse.models.hybrid.batch_norm", "yes"), ["collapse.models.hybrid.batch_norm", "boolean"]),
+    (("completion.depth_width.lr", [100.0]), ["completion.depth_width.lr", "one learning rate per depth"]),
+    (("completion.speed.ranks", [5, 150]), ["completion.speed.ranks", "2 * rank", "completion.speed.dim"]),
+    (("completion.depth_width.observed", 1.0), ["completion.depth_width.observed", "< 1"]),
+    (("completion.movielens.width", "full"), ["completion.movielens.width", "integer", "null"]),
+    (("completion.speed.gammas", []), ["completion.speed.gammas", "at least 1"]),
+    (("completion.depth_width.rank", 200), ["completion.depth_width.rank", "completion.depth_width.dim"]),
 ]
 
 

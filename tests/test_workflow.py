@@ -20,6 +20,11 @@ FINAL = ["results/collapse/metrics.parquet", "results/summary/collapse.json", "r
     f"results/collapse/figures/{f}.{ext}" for f in FIGURES for ext in ("pdf", "png")] + [
     "results/dln/metrics.parquet", "results/summary/dln.json", "results/curves/dln.csv"] + [
     f"results/dln/figures/{f}.{ext}" for f in ("progressive", "spectra", "trajectories") for ext in ("pdf", "png")]
+MC_FIGURES = ("width", "speed", "movielens")
+FINAL += ["results/completion/metrics.parquet", "results/summary/completion.json", "results/curves/completion.csv"] + [
+    f"results/completion/figures/{f}.{ext}" for f in MC_FIGURES for ext in ("pdf", "png")]
+MC_JOBS = (["completion_depth_width"] * 4 + ["completion_speed", "completion_movielens", "completion_table"]
+           + ["completion_figure"] * 3)
 DLN_JOBS = ["dln_progressive", "dln_invariant", "dln_compressed", "dln_table"] + ["dln_figure"] * 3
 #: the jobs of the collapse study at the tiny config: 2 runs (standard head + transfer model)
 STUDY_JOBS = (["collapse_train"] * 2 + ["collapse_features"] * 2 + ["collapse_metrics"] * 2
@@ -67,7 +72,7 @@ def built(project):
 
 def test_end_to_end_run_produces_every_output(built):
     project, res, jobs = built
-    assert jobs == sorted(["prepare_data"] * 2 + ["all"] + STUDY_JOBS + DLN_JOBS)
+    assert jobs == sorted(["prepare_data"] * 3 + ["all"] + STUDY_JOBS + DLN_JOBS + MC_JOBS)
     for f in FINAL:
         assert (project / f).stat().st_size > 0, f
     df = tables.read(project / "results/collapse/metrics.parquet")
@@ -118,6 +123,13 @@ def test_dvc_repro_reruns_only_the_edited_study(built):
     res = run(["dvc", "repro"], cwd=project)
     assert "Stage 'collapse' didn't change" in res.stdout
     assert jobs_since(project, before) == sorted(["dln_compressed", "dln_table", "dln"] + ["dln_figure"] * 3)
+    # one value of the completion study's MovieLens block: that job and what reads it, nothing else
+    write_params(project, {"completion": {"movielens": {"max_steps": 20}}})
+    before = logs(project)
+    res = run(["dvc", "repro"], cwd=project)
+    assert "Stage 'dln' didn't change" in res.stdout
+    assert jobs_since(project, before) == sorted(["completion_movielens", "completion_table", "completion"]
+                                                 + ["completion_figure"] * 3)
     # one value of the collapse study: exactly that study's jobs re-run, data is left alone
     write_params(project, {"collapse": {"train": {"epochs": 3}}})
     before = logs(project)

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.slow
 TESTBED = ROOT / "workflow" / "profiles" / "slurm" / "testbed"
 IN_NETNS = ["nsenter", "--net=/run/netns/lowdim-slurm"]  # the testbed's loopback-only network namespace
 SLURM = ["--profile", "workflow/profiles/slurm", "--slurm-init-seconds-before-status-checks", "1"]
-TABLES = ["results/collapse/metrics.parquet", "results/dln/metrics.parquet"]
+#: the studies sent through sbatch (the others add minutes and no new cluster behaviour)
+STUDIES = ["collapse", "dln"]
+TABLES = [f"results/{s}/metrics.parquet" for s in STUDIES]
 TRAIN = "results/collapse/runs/digits/mlp-standard/s0/model.pt"
 
 
@@ -48,7 +50,7 @@ def sacct_states(run_id: str) -> list[str]:
 @pytest.fixture(scope="module")
 def on_slurm(testbed, tmp_path_factory):
     project = make_project(tmp_path_factory.mktemp("slurm") / "lowdim")
-    res = slurm_run(project)
+    res = slurm_run(project, *STUDIES)
     return project, res
 
 
@@ -58,7 +60,7 @@ def test_tiny_study_runs_through_sbatch_and_matches_a_local_run(on_slurm, tmp_pa
     states = sacct_states(run_id)
     assert len(states) >= 20 and set(states) == {"COMPLETED"}, states
     local = make_project(tmp_path / "local")
-    run(["snakemake", "--cores", "2"], cwd=local)
+    run(["snakemake", "--cores", "2", *STUDIES], cwd=local)
     keep = [c for c in tables.SCHEMA if c != "git_rev"]  # the two copies are separate git commits
     for table in TABLES:
         a, b = tables.read(project / table)[keep], tables.read(local / table)[keep]

@@ -1,6 +1,6 @@
 # Dataset preparation: one compact .npz per dataset under data/prepared (a DVC output).
 
-DATASETS_USED = sorted(set(config["collapse"]["datasets"]) | {"gaussian_mixture"})  # + the DLN study's data
+DATASETS_USED = sorted(set(config["collapse"]["datasets"]) | {"gaussian_mixture", "movielens100k"})  # + DLN, completion
 
 
 rule prepare_data:

@@ -1,0 +1,166 @@
+"""The study's three experiments; each writes a deterministic metrics table (and the timed ones
+a separate timing table, since wall-clock differs between runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lowdim import tables
+from lowdim.config import params_hash
+from lowdim.data.registry import load
+from lowdim.io import write_json
+from lowdim.studies.completion import row
+from lowdim.studies.completion.core import (Observations, als, compressed_chain, full_chain, narrow_chain,
+                                            relative_error, rmse, synthetic, train_chain)
+from lowdim.train import pick_device
+
+
+def _rows(experiment: str, model: str, dataset: str, seeds: list[int], history: list[dict],
+          metrics: tuple[str, ...]) -> tuple[list[dict], list[dict]]:
+    rows, timing = [], []
+    for h in history:
+        for i, seed in enumerate(seeds):
+            for metric in metrics:
+                rows.append(row(experiment, model, dataset, seed, h["step"], metric, h[metric][i]))
+        timing.append(row(experiment, model, dataset, seeds[0], h["step"], "seconds", h["seconds"]))
+    return rows, timing
+
+
+def depth_width(spec: dict, job: str, out: str, checkpoint: str) -> None:
+    """Depth-L, width-w factorization on every seed's synthetic problem: test error over steps."""
+    p = spec["depth_width"]
+    depth, width = (int(x[1:]) for x in job.split("-"))
+    lr = p["lr"][p["depths"].index(depth)]
+    device = pick_device(spec["device"])
+    seeds = spec["seeds"]
+    train, test = (o.to(device) for o in synthetic(p["dim"], p["rank"], p["observed"], seeds))
+    chain = full_chain(train.shape, width, depth, p["init_scale"], seeds).to(device)
+    history = train_chain(f"completion/depth_width/{job}", chain, train,
+                          lambda c: {"test_error": relative_error(c.predict(test), test)},
+                          lr, 1.0, p["max_steps"], p["record_every"], p["tol"], Path(checkpoint), [spec, job])
+    dataset = f"synthetic{p['dim']}r{p['rank']}p{p['observed']}"
+    rows, _ = _rows("depth_width", job, dataset, seeds, history, ("train_loss", "test_error"))
+    tables.write(tables.frame(rows, params_hash(spec)), out)
+
+
+def _time_to(history: list[dict], metric: str, level: float) -> float | None:
+    """Training seconds until the seed-mean of ``metric`` first reaches ``level`` (None if never)."""
+    for h in history:
+        if float(np.mean(h[metric])) <= level:
+            return h["seconds"]
+    return None
+
+
+def _methods_summary(histories: dict[str, list[dict]], metric: str, level: float, reference: str) -> dict:
+    summary: dict = {}
+    for name, hist in histories.items():
+        last = hist[-1]
+        summary[name] = {"iterations": int(last["step"]), f"final_{metric}": float(np.mean(last[metric])),
+                         f"best_{metric}": float(min(np.mean(h[metric]) for h in hist)),
+                         "seconds": float(last["seconds"]), "seconds_per_iteration": float(last["seconds"] / last["step"]),
+                         f"seconds_to_{metric}_{level:g}": _time_to(hist, metric, level)}
+    ref = summary[reference][f"seconds_to_{metric}_{level:g}"]
+    for name in histories:
+        t = summary[name][f"seconds_to_{metric}_{level:g}"]
+        summary[name][f"speedup_vs_{reference}"] = ref / t if ref is not None and t else None
+    return summary
+
+
+def speed(spec: dict, out: str, timing_out: str, summary_out: str, checkpoint_dir: str) -> None:
+    """Full width vs compressed (per gamma and rank) vs narrow random vs shallow vs ALS, one
+    synthetic setting, all seeds stacked; timed sequentially in this one job (fair wall-clock)."""
+    p = spec["speed"]
+    device = pick_device(spec["device"])
+    seeds, depth, d, eps = spec["seeds"], p["depth"], p["dim"], p["init_scale"]
+    train, test = (o.to(device) for o in synthetic(d, p["rank"], p["observed"], seeds))
+    dataset = f"synthetic{d}r{p['rank']}p{p['observed']}"
+
+    def evaluate(c):
+        return {"test_error": relative_error(c.predict(test), test)}
+
+    def run(name, chain, lr, gamma=1.0):
+        return train_chain(f"completion/speed/{name}", chain, train, evaluate, lr, gamma, p["max_steps"],
+                           p["record_every"], p["tol"], Path(checkpoint_dir) / f"{name}.pt", [spec, name])
+
+    full = full_chain(train.shape, d, depth, eps, seeds).to(device)
+    histories = {}
+    for r_hat in p["ranks"]:
+        for gamma in p["gammas"]:
+            comp = compressed_chain(full, train, r_hat, eps)
+            histories[f"compressed-r{r_hat}-g{gamma:g}"] = run(f"compressed-r{r_hat}-g{gamma:g}", comp, p["lr"], gamma)
+        narrow = narrow_chain(train.shape, 2 * r_hat, depth, eps, seeds).to(device)
+        histories[f"narrow-r{r_hat}"] = run(f"narrow-r{r_hat}", narrow, p["lr"])
+    histories["full"] = run("full", full, p["lr"])
+    histories["shallow"] = run("shallow", full_chain(train.shape, d, 2, eps, seeds).to(device), p["shallow_lr"])
+
+    def als_eval(a, b):
+        pred = (torch.gather(a, 1, test.rows[..., None].expand(-1, -1, a.shape[-1]))
+                * torch.gather(b, 1, test.cols[..., None].expand(-1, -1, b.shape[-1]))).sum(-1)
+        return {"test_error": relative_error(pred, test)}
+
+    histories["als"] = als(train, als_eval, p["rank"], p["als_ridge"], p["als_iterations"])
+    rows, timing = [], []
+    for name, hist in histories.items():
+        r_, t_ = _rows("speed", name, dataset, seeds, hist, ("train_loss", "test_error"))
+        rows += r_
+        timing += t_
+    tables.write(tables.frame(rows, params_hash(spec)), out)
+    tables.write(tables.frame(timing, params_hash(spec)), timing_out)
+    write_json(summary_out, _methods_summary(histories, "test_error", p["reach_error"], "full"))
+
+
+def split_ratings(data: dict, test: float, seed: int) -> tuple[Observations, Observations, float]:
+    """A fixed seeded split of the ratings; values centred by the training mean (returned)."""
+    n = data["rating"].size
+    perm = np.random.default_rng(seed).permutation(n)
+    n_test = int(round(test * n))
+    shape = (int(data["user"].max()) + 1, int(data["item"].max()) + 1)
+    idx_train, idx_test = np.sort(perm[n_test:]), np.sort(perm[:n_test])
+    mean = float(data["rating"][idx_train].mean())
+
+    def obs(idx):
+        return Observations.stack([(data["user"][idx], data["item"][idx], data["rating"][idx] - mean)], shape)
+
+    return obs(idx_train), obs(idx_test), mean
+
+
+def movielens(spec: dict, data_path: str, out: str, timing_out: str, summary_out: str, checkpoint_dir: str) -> None:
+    """Deep full width vs deep compressed vs ALS on MovieLens-100K: test RMSE vs iterations/seconds."""
+    p = spec["movielens"]
+    device = pick_device(spec["device"])
+    seed = spec["seeds"][0]
+    train, test, _ = (x.to(device) if isinstance(x, Observations) else x
+                      for x in split_ratings(load(data_path), p["test_fraction"], p["split_seed"]))
+    width = p["width"] or min(train.shape)
+
+    def evaluate(c):
+        return {"test_rmse": rmse(c.predict(test), test), "train_rmse": rmse(c.predict(train), train)}
+
+    def run(name, chain, gamma=1.0):
+        return train_chain(f"completion/movielens/{name}", chain, train, evaluate, p["lr"], gamma, p["max_steps"],
+                           p["record_every"], 0.0, Path(checkpoint_dir) / f"{name}.pt", [spec, name])
+
+    full = full_chain(train.shape, width, p["depth"], p["init_scale"], [seed]).to(device)
+    histories = {"compressed": run("compressed", compressed_chain(full, train, p["rank"], p["init_scale"]), p["gamma"]),
+                 "full": run("full", full)}
+
+    def als_eval(a, b):
+        def pred(o):
+            return (torch.gather(a, 1, o.rows[..., None].expand(-1, -1, a.shape[-1]))
+                    * torch.gather(b, 1, o.cols[..., None].expand(-1, -1, b.shape[-1]))).sum(-1)
+        return {"test_rmse": rmse(pred(test), test), "train_rmse": rmse(pred(train), train)}
+
+    histories["als"] = als(train, als_eval, p["als_rank"], p["als_ridge"], p["als_iterations"])
+    rows, timing = [], []
+    for name, hist in histories.items():
+        r_, t_ = _rows("movielens", name, "movielens100k", [seed], hist, ("train_rmse", "test_rmse"))
+        rows += r_
+        timing += t_
+    tables.write(tables.frame(rows, params_hash(spec)), out)
+    tables.write(tables.frame(timing, params_hash(spec)), timing_out)
+    summary = _methods_summary(histories, "test_rmse", p["reach_rmse"], "full")
+    summary["_baseline_mean_rating_rmse"] = float(test.values.pow(2).mean().sqrt())
+    write_json(summary_out, summary)
