@@ -27,6 +27,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/collapse.smk"
 include: "workflow/rules/dln.smk"
 include: "workflow/rules/completion.smk"
+include: "workflow/rules/adapt.smk"
 
 
 rule all:
@@ -35,6 +36,7 @@ rule all:
         rules.collapse.input,
         rules.dln.input,
         rules.completion.input,
+        rules.adapt.input,
 
 
 onsuccess:

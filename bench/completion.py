@@ -67,13 +67,13 @@ def main() -> None:
     device = torch.device(args.device)
     train, test = (o.to(device) for o in synthetic(args.dim, args.rank, args.observed, [0]))
     full = full_chain(train.shape, args.dim, args.depth, args.eps, [0]).to(device)
+    comp = compressed_chain(full, train, args.rank, args.eps)  # from the full network at init
     print(f"device {device} ({torch.get_num_threads()} threads), d={args.dim} r={args.rank} p={args.observed} "
           f"L={args.depth} eps={args.eps} lr={args.lr} gamma={args.gamma}, reach test error {args.reach:g}")
     results = {}
     for name in args.methods:
         if name == "compressed":
-            results[name] = run(compressed_chain(full, train, args.rank, args.eps), train, test, args.lr, args.gamma,
-                                args, device)
+            results[name] = run(comp, train, test, args.lr, args.gamma, args, device)
         elif name == "narrow":
             results[name] = run(narrow_chain(train.shape, 2 * args.rank, args.depth, args.eps, [0]).to(device), train,
                                 test, args.lr, 1.0, args, device)

@@ -21,6 +21,7 @@ from lowdim.errors import LowdimError
 def _commands() -> dict[str, dict[str, Callable]]:
     from lowdim import dvc, steps
     from lowdim.studies.collapse import analyze, figures, train
+    from lowdim.studies.adapt import analyze as ad_analyze, figures as ad_figures, finetune
     from lowdim.studies.completion import analyze as mc_analyze, experiments as mc, figures as mc_figures
     from lowdim.studies.dln import analyze as dln_analyze, figures as dln_figures, parsimony, progressive
 
@@ -43,6 +44,10 @@ def _commands() -> dict[str, dict[str, Callable]]:
             "depth-width": mc.depth_width, "speed": mc.speed, "movielens": mc.movielens,
             "aggregate": mc_analyze.aggregate, "figure-width": mc_figures.width, "figure-speed": mc_figures.speed,
             "figure-movielens": mc_figures.movielens,
+        },
+        "adapt": {
+            "finetune": finetune.finetune, "aggregate": ad_analyze.aggregate, "figure-samples": ad_figures.samples,
+            "figure-ranks": ad_figures.ranks, "figure-curves": ad_figures.curves, "figure-spectra": ad_figures.spectra,
         },
         "dvc": {"sync": dvc.sync},
     }

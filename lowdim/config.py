@@ -91,6 +91,12 @@ def _check_relations(params: Mapping) -> None:
     if 2 * max(sp["ranks"]) > sp["dim"]:
         raise ParamsError(f"params: completion.speed.ranks = {sp['ranks']} is not allowed: 2 * rank must be <= "
                           f"completion.speed.dim ({sp['dim']})")
+    ad = params["adapt"]
+    if ad["early_step"] >= ad["steps"]:
+        raise ParamsError(f"params: adapt.early_step = {ad['early_step']} is not allowed: must be < adapt.steps ({ad['steps']})")
+    if ad["samples"] and min(ad["samples"] + [ad["rank_samples"]]) < ad["batch_size"]:
+        raise ParamsError(f"params: adapt.samples / adapt.rank_samples must each be >= adapt.batch_size "
+                          f"({ad['batch_size']}): lower the batch size or raise n")
     c = params["collapse"]
     flat = [d for d in c["datasets"] if d not in IMAGE_DATASETS]
     for name, m in c["models"].items():

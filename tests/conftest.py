@@ -54,6 +54,8 @@ TINY = {
                   "max_steps": 200, "record_every": 50, "als_iterations": 5},
         "movielens": {"width": 40, "rank": 4, "max_steps": 40, "record_every": 20, "als_iterations": 3},
     },
+    "adapt": {"targets": "qv", "seeds": [0], "samples": [16], "ranks": [], "rank_samples": 16, "batch_size": 8,
+              "steps": 4, "eval_every": 2, "early_step": 2, "dev_samples": 20},
     "resources": {"train": {"gpu": 0, "mem_mb": 1000, "runtime": 10, "cpus": 1}},
 }
 

@@ -25,6 +25,10 @@ FINAL += ["results/completion/metrics.parquet", "results/summary/completion.json
     f"results/completion/figures/{f}.{ext}" for f in MC_FIGURES for ext in ("pdf", "png")]
 MC_JOBS = (["completion_depth_width"] * 4 + ["completion_speed", "completion_movielens", "completion_table"]
            + ["completion_figure"] * 3)
+AD_FIGURES = ("samples", "ranks", "curves", "spectra")
+FINAL += ["results/adapt/metrics.parquet", "results/summary/adapt.json", "results/curves/adapt.csv"] + [
+    f"results/adapt/figures/{f}.{ext}" for f in AD_FIGURES for ext in ("pdf", "png")]
+AD_JOBS = ["adapt_finetune"] * 2 + ["adapt_table"] + ["adapt_figure"] * 4
 DLN_JOBS = ["dln_progressive", "dln_invariant", "dln_compressed", "dln_table"] + ["dln_figure"] * 3
 #: the jobs of the collapse study at the tiny config: 2 runs (standard head + transfer model)
 STUDY_JOBS = (["collapse_train"] * 2 + ["collapse_features"] * 2 + ["collapse_metrics"] * 2
@@ -72,7 +76,7 @@ def built(project):
 
 def test_end_to_end_run_produces_every_output(built):
     project, res, jobs = built
-    assert jobs == sorted(["prepare_data"] * 3 + ["all"] + STUDY_JOBS + DLN_JOBS + MC_JOBS)
+    assert jobs == sorted(["prepare_data"] * 4 + ["all"] + STUDY_JOBS + DLN_JOBS + MC_JOBS + AD_JOBS)
     for f in FINAL:
         assert (project / f).stat().st_size > 0, f
     df = tables.read(project / "results/collapse/metrics.parquet")

@@ -1,6 +1,6 @@
 # Dataset preparation: one compact .npz per dataset under data/prepared (a DVC output).
 
-DATASETS_USED = sorted(set(config["collapse"]["datasets"]) | {"gaussian_mixture", "movielens100k"})  # + DLN, completion
+DATASETS_USED = sorted(set(config["collapse"]["datasets"]) | {"gaussian_mixture", "movielens100k", "stsb"})  # + DLN, completion, adapt
 
 
 rule prepare_data:

@@ -2,10 +2,11 @@
 compressed factorization, alternating minimization and the timed training loop.
 
 A completion problem observes entries (rows, cols, values) of an m x n matrix. S problems of
-the same shape and observation count (seeds) are stacked: index tensors are (S, N). Predictions
-at observed entries come from the factor chain split at its narrowest layer,
-``(left[rows] * right[:, cols].T).sum(-1)``, so a narrow (compressed) chain never forms an
-m x n matrix; a full-width chain forms its product once per step (that is its cost anyway).
+the same shape and observation count (seeds) are stacked: index tensors are (S, N); no mask
+matrix exists. Predictions at observed entries come from the factor chain split at its narrowest
+layer: a narrow chain on a very sparse problem gathers ``(left[rows] * right[:, cols].T).sum(-1)``
+and never forms an m x n matrix; otherwise the product is formed once per step and the observed
+entries gathered from it (for a full-width chain that is its cost anyway).
 Everything here runs in float64: the small-initialization dynamics need it.
 """
 
@@ -67,6 +68,12 @@ def synthetic(dim: int, rank: int, observed: float, seeds: list[int]) -> tuple[O
     return Observations.stack(train, (dim, dim)), Observations.stack(test, (dim, dim))
 
 
+#: below 1/GATHER_SPARSITY observed, a narrow chain gathers rows and columns instead of forming the
+#: m x n product; above it the (BLAS) product is faster (d = 1000, 20% observed, width 10: 3 ms vs
+#: 23 ms per step on 2 CPU cores)
+GATHER_SPARSITY = 64
+
+
 class Chain(torch.nn.Module):
     """S stacked factor chains; ``factors[i]`` is (S, d_{i+1}, d_i), the first applied first,
     so the end-to-end matrix is factors[-1] @ ... @ factors[0]. ``outer`` marks the first and
@@ -109,7 +116,7 @@ class Chain(torch.nn.Module):
         left, right = self.split()
         m, n = obs.shape
         k = right.shape[1]
-        if k < min(m, n) // 2:  # narrow chain: gather rows/columns, O(N k), no m x n matrix
+        if k < min(m, n) // 2 and obs.rows.shape[1] * GATHER_SPARSITY < m * n:  # O(N k), no m x n matrix
             lg = torch.gather(left, 1, obs.rows[..., None].expand(-1, -1, k))  # (S, N, k)
             rg = torch.gather(right, 2, obs.cols[:, None, :].expand(-1, k, -1))  # (S, k, N)
             return (lg * rg.transpose(1, 2)).sum(-1)

@@ -1,0 +1,93 @@
+"""The adaptation study's figures (PDF and PNG, one rule each)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lowdim import tables
+from lowdim.figures import plt, save
+from lowdim.studies.adapt.analyze import final_dev
+
+LABELS = {"lora": "LoRA (depth 2)", "deep_lora": "Deep LoRA (depth 3)", "deep_lora_compressed": "Deep LoRA, compressed"}
+
+
+def _band(ax, x, g, i, label):
+    s = g.groupby(x)["value"].agg(["mean", "std"]).fillna(0)
+    ax.errorbar(s.index, s["mean"], yerr=s["std"], fmt="o-", capsize=3, color=f"C{i}", label=label)
+
+
+def samples(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str) -> None:
+    """Dev Pearson vs n at the main rank (mean +- std over seeds)."""
+    last = final_dev(tables.read(table))
+    fig, ax = plt.subplots(figsize=(5.5, 4), constrained_layout=True)
+    for i, (method, g) in enumerate(sorted(last[last["rank"] == rank].groupby("method"))):
+        _band(ax, "n", g, i, LABELS.get(method, method))
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("training pairs n")
+    ax.set_ylabel("dev Pearson correlation")
+    ax.set_title(f"STS-B few-shot, rank {rank} (mean ± std over seeds)", fontsize=10)
+    ax.legend(fontsize=8)
+    save(fig, out_pdf, out_png)
+
+
+def ranks(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str) -> None:
+    """Dev Pearson vs adapter rank at n = rank_samples (rank robustness)."""
+    last = final_dev(tables.read(table))
+    fig, ax = plt.subplots(figsize=(5.5, 4), constrained_layout=True)
+    for i, (method, g) in enumerate(sorted(last[last["n"] == rank_samples].groupby("method"))):
+        _band(ax, "rank", g, i, LABELS.get(method, method))
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("adapter rank r")
+    ax.set_ylabel("dev Pearson correlation")
+    ax.set_title(f"rank robustness, n = {rank_samples} (mean ± std over seeds)", fontsize=10)
+    ax.legend(fontsize=8)
+    save(fig, out_pdf, out_png)
+
+
+def curves(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str) -> None:
+    """Train vs dev Pearson over steps, per n (overfitting), at the main rank."""
+    df = tables.read(table)
+    df = df[df["layer"].isna() & df["metric"].isin(["train_pearson", "dev_pearson"]) & df["model"].str.endswith(f"-r{rank}")]
+    ns = sorted({int(d.split("-n")[1]) for d in df["dataset"]})
+    fig, axes = plt.subplots(1, len(ns), figsize=(4.5 * len(ns), 3.8), squeeze=False, constrained_layout=True)
+    for ax, n in zip(axes[0], ns):
+        sub = df[df["dataset"] == f"stsb-n{n}"]
+        for i, (model, g) in enumerate(sorted(sub.groupby("model"))):
+            method = model.rsplit("-r", 1)[0]
+            for metric, ls in (("train_pearson", "--"), ("dev_pearson", "-")):
+                s = g[g["metric"] == metric].groupby("step")["value"].mean()
+                ax.plot(s.index, s.values, ls, color=f"C{i}", label=f"{LABELS.get(method, method)}: {metric.split('_')[0]}")
+        ax.set_title(f"n = {n}", fontsize=10)
+        ax.set_xlabel("step")
+        ax.set_ylabel("Pearson correlation")
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle(f"Train (dashed) vs dev (solid) Pearson over fine-tuning, rank {rank}: the gap is overfitting")
+    save(fig, out_pdf, out_png)
+
+
+def spectra(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str) -> None:
+    """Singular values of the learned Delta W per adapted layer (first seed), and early-vs-late
+    subspace angles: the updates are low-rank and their subspaces settle early."""
+    df = tables.read(table)
+    df = df[df["layer"].notna() & (df["dataset"] == f"stsb-n{rank_samples}")]
+    df = df[df["seed"] == df["seed"].min()]
+    models = sorted(df["model"].unique(), key=lambda m: (m.rsplit("-r", 1)[0], int(m.rsplit("-r", 1)[1])))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    for i, model in enumerate(models):
+        g = df[(df["model"] == model) & df["metric"].str.startswith("sv_")].copy()
+        g["k"] = g["metric"].str[3:].astype(int)
+        norm = g.groupby("layer")["value"].transform("max")
+        s = (g["value"] / norm).groupby(g["k"]).median()
+        axes[0].semilogy(s.index, s.values, "o-", ms=3, color=f"C{i}", label=model)
+        a = df[(df["model"] == model) & (df["metric"] == "angle_left_early_late")]
+        axes[1].plot(a["layer"], np.degrees(a["value"]), "o", ms=4, color=f"C{i}", label=model)
+    axes[0].set_xlabel("singular value index")
+    axes[0].set_ylabel("sigma_k / sigma_1 (median over layers)")
+    axes[0].set_title("spectrum of the learned update Delta W", fontsize=10)
+    axes[1].set_xlabel("adapted layer (in model order)")
+    axes[1].set_ylabel("largest principal angle (degrees)")
+    axes[1].set_title("top-r left singular subspace: early step vs last step", fontsize=10)
+    for ax in axes:
+        ax.legend(fontsize=7)
+    fig.suptitle(f"Low-rank updates (n = {rank_samples}, first seed)")
+    save(fig, out_pdf, out_png)

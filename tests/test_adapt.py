@@ -1,0 +1,132 @@
+"""Adapters against their definitions and against peft; the few-shot subset rules; a tiny
+fine-tuning run end to end on a small random BERT (no download)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from lowdim.models.adapters import TARGETS, AdaptedLinear, adapt, adapters, compress_adapters, param_groups
+from lowdim.studies import adapt as adapt_study
+from lowdim.studies.dln.parsimony import compress
+
+
+def tiny_bert(seed: int = 0):
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(seed)
+    cfg = BertConfig(vocab_size=60, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=24, max_position_embeddings=32)
+    return BertModel(cfg).eval()
+
+
+def batch(seed: int = 1):
+    g = torch.Generator().manual_seed(seed)
+    return {"input_ids": torch.randint(0, 60, (3, 7), generator=g), "attention_mask": torch.ones(3, 7, dtype=torch.long)}
+
+
+@pytest.mark.parametrize("targets", sorted(TARGETS))
+def test_adapters_wrap_exactly_the_target_layers_and_freeze_the_rest(targets):
+    model = tiny_bert()
+    names = adapt(model, targets, "lora", 4, 1e-3, 0)
+    expected = {"qv": 2, "attention_mlp": 6, "all": 6}[targets] * 2 + (1 if targets == "all" else 0)
+    assert len(names) == expected and set(adapters(model)) == set(names)
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert trainable and all(".factors." in n for n in trainable)
+
+
+def test_lora_starts_at_the_base_model_and_deep_lora_nearly_so():
+    x = batch()
+    ref = tiny_bert()(**x).last_hidden_state
+    lora = tiny_bert()
+    adapt(lora, "all", "lora", 4, 1e-3, 0)
+    torch.testing.assert_close(lora(**x).last_hidden_state, ref)  # B = 0
+    deep = tiny_bert()
+    adapt(deep, "all", "deep_lora", 4, 1e-3, 0)
+    for mod in adapters(deep).values():
+        w = [f.detach() for f in mod.factors]
+        assert len(w) == 3 and w[1].shape == (4, 4)
+        torch.testing.assert_close(w[1] @ w[1].T, 1e-6 * torch.eye(4))  # orthogonal, scale 1e-3
+        assert mod.delta().abs().max() < 1e-8
+    assert (deep(**x).last_hidden_state - ref).abs().max() < 1e-6
+
+
+def test_forward_equals_base_plus_delta_w():
+    lin = nn.Linear(5, 7)
+    g = torch.Generator().manual_seed(0)
+    fs = [torch.randn(3, 5, generator=g), torch.randn(3, 3, generator=g), torch.randn(7, 3, generator=g)]
+    mod = AdaptedLinear(lin, fs)
+    x = torch.randn(4, 5, generator=g)
+    torch.testing.assert_close(mod(x), x @ (lin.weight + fs[2] @ fs[1] @ fs[0]).T + lin.bias)
+
+
+def test_lora_matches_peft_numerically_on_the_same_init():
+    from peft import LoraConfig, get_peft_model
+
+    x = batch()
+    ours = tiny_bert()
+    adapt(ours, "qv", "lora", 4, 1e-3, 0)
+    theirs = get_peft_model(tiny_bert(), LoraConfig(r=4, lora_alpha=4, lora_dropout=0.0,
+                                                    target_modules=["query", "value"]))  # scaling alpha/r = 1
+    for name, mod in adapters(ours).items():
+        peft_mod = theirs.base_model.model.get_submodule(name)
+        with torch.no_grad():
+            peft_mod.lora_A["default"].weight.copy_(mod.factors[0])
+            mod.factors[1].copy_(torch.randn_like(mod.factors[1]) * 0.1)  # a non-trivial B on both sides
+            peft_mod.lora_B["default"].weight.copy_(mod.factors[1])
+    out_ours, out_theirs = ours(**x).last_hidden_state, theirs(**x).last_hidden_state
+    torch.testing.assert_close(out_ours, out_theirs, rtol=1e-5, atol=1e-6)
+    out_ours.pow(2).sum().backward()
+    out_theirs.pow(2).sum().backward()
+    for name, mod in adapters(ours).items():
+        peft_mod = theirs.base_model.model.get_submodule(name)
+        torch.testing.assert_close(mod.factors[0].grad, peft_mod.lora_A["default"].weight.grad, rtol=1e-4, atol=1e-6)
+        torch.testing.assert_close(mod.factors[1].grad, peft_mod.lora_B["default"].weight.grad, rtol=1e-4, atol=1e-6)
+
+
+def test_compressed_deep_lora_is_the_dln_construction_and_keeps_the_function():
+    x = batch()
+    model = tiny_bert()
+    adapt(model, "qv", "deep_lora_full", 0, 1e-2, 0)
+    before = {n: [f.detach().clone() for f in m.factors] for n, m in adapters(model).items()}
+    loss = model(**x).last_hidden_state.pow(2).mean()
+    grads = dict(zip(before, torch.autograd.grad(loss, [m.factors[0] for m in adapters(model).values()],
+                                                 retain_graph=True)))
+    out_before = model(**x).last_hidden_state.detach()
+    compress_adapters(model, loss, 2, 1e-2)
+    for name, mod in adapters(model).items():
+        ref = compress([f.double() for f in before[name]], grads[name].double(), 2, 1e-2)
+        assert [tuple(f.shape) for f in mod.factors] == [tuple(r.shape) for r in ref] and mod.outer
+        for a, b in zip(mod.factors, ref):
+            torch.testing.assert_close(a.detach(), b.float(), rtol=1e-4, atol=1e-7)
+    # Delta W changes only by the init part outside the 2r subspace: ~eps^3, invisible in the output
+    assert (model(**x).last_hidden_state - out_before).abs().max() < 1e-4
+    groups = param_groups(model, 1e-3, 0.01, [])
+    assert [g["lr"] for g in groups] == [1e-3, 1e-5]
+    assert len(groups[1]["params"]) == 2 * len(adapters(model))
+
+
+def test_jobs_cover_n_at_the_main_rank_and_ranks_at_rank_samples():
+    cfg = {"methods": ["lora", "deep_lora"], "samples": [16, 64], "rank": 8, "ranks": [1, 8, 32], "rank_samples": 64}
+    jobs = adapt_study.jobs(cfg)
+    assert len(jobs) == len(set(jobs)) == 2 * 4
+    assert adapt_study.parse_job("deep_lora_compressed-r16-n256") == ("deep_lora_compressed", 16, 256)
+
+
+def test_few_shot_subsets_are_without_replacement_and_filter_only_training_pairs():
+    from lowdim.studies.adapt.finetune import few_shot
+
+    class Tok:  # length = number of words of the pair
+        def __call__(self, a, b):
+            return {"input_ids": [x.split() + y.split() for x, y in zip(a, b)]}
+
+    words = [" ".join(["w"] * k) for k in range(1, 41)]
+    data = {"train_sentence1": np.array(words), "train_sentence2": np.array(["w"] * 40)}
+    idx = few_shot(data, Tok(), 20, max_length=21, seed=3)
+    assert len(set(idx.tolist())) == 20 and idx.max() <= 19  # only pairs of <= 21 words, all distinct
+    assert np.array_equal(idx, few_shot(data, Tok(), 20, max_length=21, seed=3))
+    assert not np.array_equal(few_shot(data, Tok(), 10, 40, seed=1), few_shot(data, Tok(), 10, 40, seed=2))
+    with pytest.raises(Exception, match="only 20 training pairs fit adapt.max_length = 21"):
+        few_shot(data, Tok(), 25, max_length=21, seed=0)
