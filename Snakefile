@@ -16,6 +16,9 @@ from lowdim import config as lowdim_config, data as lowdim_data, dvc as lowdim_d
 configfile: "params.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 try:
     lowdim_config.validate(config)
 except lowdim_config.ParamsError as e:
@@ -28,6 +31,7 @@ include: "workflow/rules/collapse.smk"
 include: "workflow/rules/dln.smk"
 include: "workflow/rules/completion.smk"
 include: "workflow/rules/adapt.smk"
+include: "workflow/rules/claims.smk"
 
 
 rule all:
@@ -37,6 +41,7 @@ rule all:
         rules.dln.input,
         rules.completion.input,
         rules.adapt.input,
+        rules.claims.output,
 
 
 onsuccess:

@@ -1,6 +1,7 @@
 """Time the default study end to end against its budget (run on demand, not in tests).
 
     python bench/pipeline.py            # fresh copy of the project, default params.yaml
+    python bench/pipeline.py --keep DIR  # ... kept in DIR (results/, logs/) for inspection
 
 Prints the cold `snakemake --cores all` time and the no-op re-run time, each with its ratio
 to the budget (10 minutes cold, 3 seconds no-op, on 2 CPU cores).
@@ -27,8 +28,9 @@ def timed(cmd: list[str], cwd: Path) -> float:
 
 
 def main() -> None:
+    keep = sys.argv[sys.argv.index("--keep") + 1] if "--keep" in sys.argv else None
     with tempfile.TemporaryDirectory() as tmp:
-        project = make_project(Path(tmp) / "lowdim", overlay=None)
+        project = make_project(Path(keep or tmp) / "lowdim", overlay=None)
         cold = timed(["snakemake", "--cores", "all"], project)
         noop = min(timed(["snakemake", "--cores", "all"], project) for _ in range(3))
     print(f"cold run : {cold:7.1f} s  budget {BUDGET_COLD:.0f} s  ratio {cold / BUDGET_COLD:.2f}")

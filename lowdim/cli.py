@@ -19,7 +19,7 @@ from lowdim.errors import LowdimError
 
 
 def _commands() -> dict[str, dict[str, Callable]]:
-    from lowdim import dvc, steps
+    from lowdim import claims, dvc, steps
     from lowdim.studies.collapse import analyze, figures, train
     from lowdim.studies.adapt import analyze as ad_analyze, figures as ad_figures, finetune
     from lowdim.studies.completion import analyze as mc_analyze, experiments as mc, figures as mc_figures
@@ -49,6 +49,7 @@ def _commands() -> dict[str, dict[str, Callable]]:
             "finetune": finetune.finetune, "aggregate": ad_analyze.aggregate, "figure-samples": ad_figures.samples,
             "figure-ranks": ad_figures.ranks, "figure-curves": ad_figures.curves, "figure-spectra": ad_figures.spectra,
         },
+        "claims": {"score": claims.score, "readme": claims.readme},
         "dvc": {"sync": dvc.sync},
     }
 

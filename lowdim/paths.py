@@ -92,6 +92,11 @@ def log(study: str, step: str, tag: str = "") -> str:
     return f"{LOGS}/{study}/{step}{suffix}.log"
 
 
+def claims(ext: str = "parquet") -> str:
+    """The reproduction scorecard: results/claims.parquet and results/claims.md."""
+    return f"{RESULTS}/claims.{ext}"
+
+
 def data_mirror(params_mirror: str | None = None) -> str | None:
     """The local raw-data mirror: $LOWDIM_DATA_MIRROR wins over params ``data.mirror``."""
     return os.environ.get("LOWDIM_DATA_MIRROR") or params_mirror or None

@@ -3,6 +3,7 @@ through Snakemake, DVC on top of it (no-op repro, re-run granularity, experiment
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -26,6 +27,7 @@ FINAL += ["results/completion/metrics.parquet", "results/summary/completion.json
 MC_JOBS = (["completion_depth_width"] * 4 + ["completion_speed", "completion_movielens", "completion_table"]
            + ["completion_figure"] * 3)
 AD_FIGURES = ("samples", "ranks", "curves", "spectra")
+FINAL += ["results/claims.parquet", "results/claims.md", "results/claims.html", "results/summary/claims.json"]
 FINAL += ["results/adapt/metrics.parquet", "results/summary/adapt.json", "results/curves/adapt.csv"] + [
     f"results/adapt/figures/{f}.{ext}" for f in AD_FIGURES for ext in ("pdf", "png")]
 AD_JOBS = ["adapt_finetune"] * 2 + ["adapt_table"] + ["adapt_figure"] * 4
@@ -76,7 +78,7 @@ def built(project):
 
 def test_end_to_end_run_produces_every_output(built):
     project, res, jobs = built
-    assert jobs == sorted(["prepare_data"] * 4 + ["all"] + STUDY_JOBS + DLN_JOBS + MC_JOBS + AD_JOBS)
+    assert jobs == sorted(["prepare_data"] * 4 + ["all", "claims"] + STUDY_JOBS + DLN_JOBS + MC_JOBS + AD_JOBS)
     for f in FINAL:
         assert (project / f).stat().st_size > 0, f
     df = tables.read(project / "results/collapse/metrics.parquet")
@@ -87,6 +89,28 @@ def test_end_to_end_run_produces_every_output(built):
     assert df["git_rev"].nunique() == 1 and df["params_hash"].str.len().eq(12).all()
     assert "per-rule wall time" in res.stderr  # timing table in the run log
     assert (project / "dvc.lock").exists()  # onsuccess recorded the run for DVC
+
+
+def test_claims_table_and_report_render_in_headless_chromium(built):
+    project, _, _ = built
+    md = (project / "results/claims.md").read_text()
+    assert md.count("\n| **") >= 15 and "claims hold in this run" in md
+    counts = json.loads((project / "results/summary/claims.json").read_text())
+    assert set(counts) == {"collapse", "dln", "completion", "adapt", "all"}
+    run(["snakemake", "--report", "results/report.html"], cwd=project)
+    html = (project / "results/report.html").read_text()
+    figures = sorted(p.name for p in project.glob("results/*/figures/*.png"))
+    assert len(figures) == 4 + 3 + 3 + 4
+    assert all(name in html for name in figures), [n for n in figures if n not in html]
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("headless Chromium is not installed (.ci/run installs Debian's chromium)")
+    dom = run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=15000", "--dump-dom",
+               (project / "results/report.html").as_uri()], cwd=project, timeout=120).stdout
+    # the report is a JavaScript app: after it ran, its navigation lists the result categories
+    for category in ("collapse", "dln", "completion", "adapt", "claims"):
+        assert category in dom, category
+    assert "<script" in dom and len(dom) > 10_000
 
 
 def test_noop_rerun_does_nothing(built):
@@ -126,20 +150,20 @@ def test_dvc_repro_reruns_only_the_edited_study(built):
     before = logs(project)
     res = run(["dvc", "repro"], cwd=project)
     assert "Stage 'collapse' didn't change" in res.stdout
-    assert jobs_since(project, before) == sorted(["dln_compressed", "dln_table", "dln"] + ["dln_figure"] * 3)
+    assert jobs_since(project, before) == sorted(["dln_compressed", "dln_table", "dln", "claims"] + ["dln_figure"] * 3)
     # one value of the completion study's MovieLens block: that job and what reads it, nothing else
     write_params(project, {"completion": {"movielens": {"max_steps": 20}}})
     before = logs(project)
     res = run(["dvc", "repro"], cwd=project)
     assert "Stage 'dln' didn't change" in res.stdout
-    assert jobs_since(project, before) == sorted(["completion_movielens", "completion_table", "completion"]
+    assert jobs_since(project, before) == sorted(["completion_movielens", "completion_table", "completion", "claims"]
                                                  + ["completion_figure"] * 3)
     # one value of the collapse study: exactly that study's jobs re-run, data is left alone
     write_params(project, {"collapse": {"train": {"epochs": 3}}})
     before = logs(project)
     res = run(["dvc", "repro"], cwd=project)
     assert "Stage 'prepare' didn't change" in res.stdout
-    assert jobs_since(project, before) == sorted(STUDY_JOBS + ["collapse"])
+    assert jobs_since(project, before) == sorted(STUDY_JOBS + ["collapse", "claims"])
     df = tables.read(project / "results/collapse/metrics.parquet")
     assert df[df.experiment == "training"]["step"].max() == 3
     assert "didn't change" in run(["dvc", "repro"], cwd=project).stdout  # and now nothing is left to do

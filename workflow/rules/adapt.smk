@@ -61,7 +61,7 @@ rule adapt_figure:
         code=sources("figures", "studies/adapt"),
     output:
         pdf=paths.figure("adapt", "{figure}", "pdf"),
-        png=paths.figure("adapt", "{figure}", "png"),
+        png=report(paths.figure("adapt", "{figure}", "png"), caption="../report/adapt.rst", category="adapt"),
     params:
         rank=AD["rank"],
         rank_samples=AD["rank_samples"],

@@ -140,7 +140,7 @@ rule collapse_figure:
         code=sources("figures", "metrics", "studies/collapse"),
     output:
         pdf=paths.figure("collapse", "{figure}", "pdf"),
-        png=paths.figure("collapse", "{figure}", "png"),
+        png=report(paths.figure("collapse", "{figure}", "png"), caption="../report/collapse.rst", category="collapse"),
     wildcard_constraints:
         figure="training|layerwise|transfer",
     benchmark:
@@ -162,7 +162,7 @@ rule collapse_umap:
         code=sources("figures", "models", "studies/collapse"),
     output:
         pdf=paths.figure("collapse", "umap", "pdf"),
-        png=paths.figure("collapse", "umap", "png"),
+        png=report(paths.figure("collapse", "umap", "png"), caption="../report/collapse.rst", category="collapse"),
     params:
         spec=spec({**collapse_study.features_spec(config, next(iter(COLLAPSE["models"])), "standard"), "umap": COLLAPSE["umap"]}),
         runs=collapse_study.umap_runs(COLLAPSE),

@@ -116,7 +116,7 @@ rule completion_figure:
         code=sources("figures", "studies/completion"),
     output:
         pdf=paths.figure("completion", "{figure}", "pdf"),
-        png=paths.figure("completion", "{figure}", "png"),
+        png=report(paths.figure("completion", "{figure}", "png"), caption="../report/completion.rst", category="completion"),
     wildcard_constraints:
         figure="width|speed|movielens",
     log:

@@ -108,7 +108,7 @@ rule dln_figure:
         code=sources("figures", "metrics", "studies/dln"),
     output:
         pdf=paths.figure("dln", "{figure}", "pdf"),
-        png=paths.figure("dln", "{figure}", "png"),
+        png=report(paths.figure("dln", "{figure}", "png"), caption="../report/dln.rst", category="dln"),
     wildcard_constraints:
         figure="progressive|spectra|trajectories",
     log:

@@ -1,0 +1,28 @@
+# The reproduction scorecard: every paper claim re-derived from the study tables.
+CLAIM_STUDIES = ("collapse", "dln", "completion", "adapt")
+
+
+rule claims:
+    """results/claims.parquet + .md (claim, paper, expected, measured, pass) and the pass count per study."""
+    input:
+        tables=[paths.table(s) for s in CLAIM_STUDIES],
+        summaries=[paths.summary(s) for s in CLAIM_STUDIES],
+        code=sources("claims.py", "metrics", "studies/adapt"),
+    output:
+        table=paths.claims("parquet"),
+        md=paths.claims("md"),
+        html=report(paths.claims("html"), caption="../report/claims.rst", category="claims"),
+        summary=paths.summary("claims"),
+    params:
+        thresholds=spec(config["claims"]),
+    log:
+        paths.log("claims", "score"),
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m lowdim claims score --inputs {input.tables} --summaries {input.summaries}"
+        " --thresholds {params.thresholds:q} --out-parquet {output.table} --out-md {output.md} --out-html {output.html}"
+        " --summary-out {output.summary} 2>&1 | tee {log}"
+
+
+DVC_STAGES["claims"] = list(rules.claims.output)
