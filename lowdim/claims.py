@@ -123,16 +123,17 @@ def _fits(df, experiment, model_filter=lambda m: True):
     return pd.DataFrame(out)
 
 
+#: fit kind -> (its R^2 column, its rate/slope column, the condition on that column)
+FITS = {"compression": ("comp_r2", "rate", lambda v: v < 1, "rate < 1"),
+        "discrimination": ("disc_r2", "slope", lambda v: v > 0, "slope > 0")}
+
+
 def _fit_claim(fits: pd.DataFrame, th: dict, kind: str):
-    if kind == "compression":
-        ok = (fits["comp_r2"] >= th["fit_r2"]) & (fits["rate"] < 1)
-        worst = fits.sort_values("comp_r2").iloc[0]
-        return (float(worst["comp_r2"]), f"R^2 >= {th['fit_r2']:g} and rate < 1 in every run", bool(ok.all()),
-                f"{int(ok.sum())}/{len(fits)} runs; worst {worst['run']} (rate {worst['rate']:.3g})")
-    ok = (fits["disc_r2"] >= th["fit_r2"]) & (fits["slope"] > 0)
-    worst = fits.sort_values("disc_r2").iloc[0]
-    return (float(worst["disc_r2"]), f"R^2 >= {th['fit_r2']:g} and slope > 0 in every run", bool(ok.all()),
-            f"{int(ok.sum())}/{len(fits)} runs; worst {worst['run']} (slope {worst['slope']:.3g})")
+    r2, coef, good, says = FITS[kind]
+    ok = (fits[r2] >= th["fit_r2"]) & good(fits[coef])
+    worst = fits.sort_values(r2).iloc[0]
+    return (float(worst[r2]), f"R^2 >= {th['fit_r2']:g} and {says} in every run", bool(ok.all()),
+            f"{int(ok.sum())}/{len(fits)} runs; worst {worst['run']} ({coef} {worst[coef]:.3g})")
 
 
 @claim("dln_geometric_compression", "dln", "Wang et al. 2023", "Thm. 1, Fig. 2",

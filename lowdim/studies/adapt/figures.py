@@ -16,32 +16,30 @@ def _band(ax, x, g, i, label):
     ax.errorbar(s.index, s["mean"], yerr=s["std"], fmt="o-", capsize=3, color=f"C{i}", label=label)
 
 
-def samples(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str) -> None:
-    """Dev Pearson vs n at the main rank (mean +- std over seeds)."""
+def _versus(table: str, x: str, keep, xlabel: str, title: str, out_pdf: str, out_png: str) -> None:
+    """Dev Pearson against ``x`` (n or rank) for each method, over the runs ``keep`` selects."""
     last = final_dev(tables.read(table))
     fig, ax = plt.subplots(figsize=(5.5, 4), constrained_layout=True)
-    for i, (method, g) in enumerate(sorted(last[last["rank"] == rank].groupby("method"))):
-        _band(ax, "n", g, i, LABELS.get(method, method))
+    for i, (method, g) in enumerate(sorted(last[keep(last)].groupby("method"))):
+        _band(ax, x, g, i, LABELS.get(method, method))
     ax.set_xscale("log", base=2)
-    ax.set_xlabel("training pairs n")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("dev Pearson correlation")
-    ax.set_title(f"STS-B few-shot, rank {rank} (mean ± std over seeds)", fontsize=10)
+    ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
     save(fig, out_pdf, out_png)
+
+
+def samples(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str) -> None:
+    """Dev Pearson vs n at the main rank (mean +- std over seeds)."""
+    _versus(table, "n", lambda d: d["rank"] == rank, "training pairs n",
+            f"STS-B few-shot, rank {rank} (mean ± std over seeds)", out_pdf, out_png)
 
 
 def ranks(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str) -> None:
     """Dev Pearson vs adapter rank at n = rank_samples (rank robustness)."""
-    last = final_dev(tables.read(table))
-    fig, ax = plt.subplots(figsize=(5.5, 4), constrained_layout=True)
-    for i, (method, g) in enumerate(sorted(last[last["n"] == rank_samples].groupby("method"))):
-        _band(ax, "rank", g, i, LABELS.get(method, method))
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("adapter rank r")
-    ax.set_ylabel("dev Pearson correlation")
-    ax.set_title(f"rank robustness, n = {rank_samples} (mean ± std over seeds)", fontsize=10)
-    ax.legend(fontsize=8)
-    save(fig, out_pdf, out_png)
+    _versus(table, "rank", lambda d: d["n"] == rank_samples, "adapter rank r",
+            f"rank robustness, n = {rank_samples} (mean ± std over seeds)", out_pdf, out_png)
 
 
 def curves(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str) -> None:
