@@ -23,6 +23,7 @@ SLURM = ["--profile", "workflow/profiles/slurm", "--slurm-init-seconds-before-st
 STUDIES = ["collapse", "dln"]
 TABLES = [f"results/{s}/metrics.parquet" for s in STUDIES]
 TRAIN = "results/collapse/runs/digits/mlp-standard/s0/model.pt"
+LONG_EPOCHS = 15_000  # about 2.2 minutes of training on 2 cores
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +70,10 @@ def test_tiny_study_runs_through_sbatch_and_matches_a_local_run(on_slurm, tmp_pa
 
 def test_job_killed_by_slurm_is_reported_and_the_rerun_resumes(on_slurm, tmp_path):
     project, _ = on_slurm
-    long = tmp_path / "long.yaml"  # a training run that outlives a 1-minute limit
-    long.write_text("collapse:\n  train: {epochs: 7000, checkpoint_every: 100, eval_every: 100000}\n")
+    # a training run that outlives a 1-minute limit with margin: Slurm enforces limits on a ~30 s
+    # sweep, so the kill lands 60-95 s in; 7,000 epochs (~65 s) raced it and sometimes finished
+    long = tmp_path / "long.yaml"
+    long.write_text(f"collapse:\n  train: {{epochs: {LONG_EPOCHS}, checkpoint_every: 100, eval_every: 100000}}\n")
     killed = slurm_run(project, TRAIN, "--configfile", str(long), "--set-resources", "collapse_train:runtime=1",
                        check=False)
     text = killed.stdout + killed.stderr
@@ -85,4 +88,4 @@ def test_job_killed_by_slurm_is_reported_and_the_rerun_resumes(on_slurm, tmp_pat
     assert jobs == ["collapse_train"]  # the finished data preparation is not re-run
     log = (project / "logs/collapse/train_digits_mlp-standard_s0.log").read_text()
     assert re.search(r"resuming from epoch [1-9]\d*", log)
-    assert tables.read(run_dir / "history.parquet")["step"].max() == 7000
+    assert tables.read(run_dir / "history.parquet")["step"].max() == LONG_EPOCHS
