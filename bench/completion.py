@@ -18,7 +18,7 @@ import time
 
 import torch
 
-from lowdim.studies.completion.core import (als, compressed_chain, full_chain, masked_loss, narrow_chain,
+from lowdim.studies.completion.core import (als, compressed_chain, factor_predict, full_chain, masked_loss, narrow_chain,
                                             relative_error, synthetic)
 
 
@@ -81,10 +81,7 @@ def main() -> None:
             results[name] = run(full, train, test, args.lr, 1.0, args, device)
         elif name == "als":
             def test_error(a, b):
-                k = a.shape[-1]
-                pred = (torch.gather(a, 1, test.rows[..., None].expand(-1, -1, k))
-                        * torch.gather(b, 1, test.cols[..., None].expand(-1, -1, k))).sum(-1)
-                return {"test_error": relative_error(pred, test)}
+                return {"test_error": relative_error(factor_predict(a, b, test), test)}
 
             als(train, test_error, args.rank, 1e-6, 1)  # warm-up (solver kernels)
             hist = als(train, test_error, args.rank, 1e-6, 50)

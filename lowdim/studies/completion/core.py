@@ -205,6 +205,13 @@ def train_chain(run: str, chain: Chain, train: Observations, evaluate: Callable[
     return history
 
 
+def factor_predict(a: torch.Tensor, b: torch.Tensor, obs: Observations) -> torch.Tensor:
+    """Entries (rows, cols) of A B^T for stacked factors A (S, m, r), B (S, n, r): (S, N)."""
+    k = a.shape[-1]
+    return (torch.gather(a, 1, obs.rows[..., None].expand(-1, -1, k))
+            * torch.gather(b, 1, obs.cols[..., None].expand(-1, -1, k))).sum(-1)
+
+
 def als(train: Observations, test_eval: Callable[[torch.Tensor, torch.Tensor], dict[str, torch.Tensor]],
         rank: int, ridge: float, iterations: int) -> list[dict]:
     """Alternating minimization for X = A B^T of rank ``rank``: each half-step solves, for every
@@ -232,10 +239,6 @@ def als(train: Observations, test_eval: Callable[[torch.Tensor, torch.Tensor], d
         rhs.index_add_(0, key, f * train.values.reshape(-1, 1))
         return torch.linalg.solve(gram + eye, rhs).view(s_count, size, rank)
 
-    def fit_values(a_, b_):
-        return (torch.gather(a_, 1, train.rows[..., None].expand(-1, -1, rank))
-                * torch.gather(b_, 1, train.cols[..., None].expand(-1, -1, rank))).sum(-1)
-
     history, seconds = [], 0.0
     for it in range(1, iterations + 1):
         t0 = time.perf_counter()
@@ -244,7 +247,7 @@ def als(train: Observations, test_eval: Callable[[torch.Tensor, torch.Tensor], d
         if dev.type == "cuda":
             torch.cuda.synchronize()
         seconds += time.perf_counter() - t0
-        loss = 0.5 * (fit_values(a, b) - train.values).pow(2).sum(-1) / (m * n)
+        loss = 0.5 * (factor_predict(a, b, train) - train.values).pow(2).sum(-1) / (m * n)
         history.append({"epoch": it, "step": it, "seconds": seconds, "train_loss": loss.cpu().numpy(),
                         **{k: v.cpu().numpy() for k, v in test_eval(a, b).items()}})
     return history

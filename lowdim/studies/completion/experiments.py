@@ -6,14 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from lowdim import tables
 from lowdim.config import params_hash
 from lowdim.data.registry import load
 from lowdim.io import write_json
 from lowdim.studies.completion import row
-from lowdim.studies.completion.core import (Observations, als, compressed_chain, full_chain, narrow_chain,
+from lowdim.studies.completion.core import (Observations, als, compressed_chain, factor_predict, full_chain, narrow_chain,
                                             relative_error, rmse, synthetic, train_chain)
 from lowdim.train import pick_device
 
@@ -97,9 +96,7 @@ def speed(spec: dict, out: str, timing_out: str, summary_out: str, checkpoint_di
     histories["shallow"] = run("shallow", full_chain(train.shape, d, 2, eps, seeds).to(device), p["shallow_lr"])
 
     def als_eval(a, b):
-        pred = (torch.gather(a, 1, test.rows[..., None].expand(-1, -1, a.shape[-1]))
-                * torch.gather(b, 1, test.cols[..., None].expand(-1, -1, b.shape[-1]))).sum(-1)
-        return {"test_error": relative_error(pred, test)}
+        return {"test_error": relative_error(factor_predict(a, b, test), test)}
 
     histories["als"] = als(train, als_eval, p["rank"], p["als_ridge"], p["als_iterations"])
     rows, timing = [], []
@@ -148,10 +145,7 @@ def movielens(spec: dict, data_path: str, out: str, timing_out: str, summary_out
                  "full": run("full", full)}
 
     def als_eval(a, b):
-        def pred(o):
-            return (torch.gather(a, 1, o.rows[..., None].expand(-1, -1, a.shape[-1]))
-                    * torch.gather(b, 1, o.cols[..., None].expand(-1, -1, b.shape[-1]))).sum(-1)
-        return {"test_rmse": rmse(pred(test), test), "train_rmse": rmse(pred(train), train)}
+        return {"test_rmse": rmse(factor_predict(a, b, test), test), "train_rmse": rmse(factor_predict(a, b, train), train)}
 
     histories["als"] = als(train, als_eval, p["als_rank"], p["als_ridge"], p["als_iterations"])
     rows, timing = [], []
