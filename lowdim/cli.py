@@ -8,56 +8,66 @@ as one line, ``lowdim: error: ...``, and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import importlib
 import inspect
 import json
 import sys
 import time
+import types
 import typing
 from typing import Callable
 
 from lowdim.errors import LowdimError
 
 
-def _commands() -> dict[str, dict[str, Callable]]:
-    from lowdim import claims, dvc, steps
-    from lowdim.studies.collapse import analyze, figures, train
-    from lowdim.studies.adapt import analyze as ad_analyze, figures as ad_figures, finetune
-    from lowdim.studies.completion import analyze as mc_analyze, experiments as mc, figures as mc_figures
-    from lowdim.studies.dln import analyze as dln_analyze, figures as dln_figures, parsimony, progressive
+#: group -> step -> "module:function"; a step imports only its own module (torch, transformers, umap
+#: and sklearn load only where a step uses them)
+COMMANDS: dict[str, dict[str, str]] = {
+    "params": {"check": "lowdim.steps:check_params"},
+    "data": {"prepare": "lowdim.steps:prepare_data", "list": "lowdim.steps:list_data"},
+    "collapse": {
+        "train": "lowdim.studies.collapse.train:train", "features": "lowdim.studies.collapse.analyze:features",
+        "metrics": "lowdim.studies.collapse.analyze:metrics", "transfer": "lowdim.studies.collapse.analyze:transfer",
+        "aggregate": "lowdim.studies.collapse.analyze:aggregate",
+        "figure-training": "lowdim.studies.collapse.figures:training",
+        "figure-layerwise": "lowdim.studies.collapse.figures:layerwise",
+        "figure-umap": "lowdim.studies.collapse.figures:umap", "figure-transfer": "lowdim.studies.collapse.figures:transfer",
+    },
+    "dln": {
+        "progressive": "lowdim.studies.dln.progressive:progressive", "invariant": "lowdim.studies.dln.parsimony:invariant",
+        "compressed": "lowdim.studies.dln.parsimony:compressed", "aggregate": "lowdim.studies.dln.analyze:aggregate",
+        "figure-progressive": "lowdim.studies.dln.figures:progressive", "figure-spectra": "lowdim.studies.dln.figures:spectra",
+        "figure-trajectories": "lowdim.studies.dln.figures:trajectories",
+    },
+    "completion": {
+        "depth-width": "lowdim.studies.completion.experiments:depth_width",
+        "speed": "lowdim.studies.completion.experiments:speed",
+        "movielens": "lowdim.studies.completion.experiments:movielens",
+        "aggregate": "lowdim.studies.completion.analyze:aggregate",
+        "figure-width": "lowdim.studies.completion.figures:width", "figure-speed": "lowdim.studies.completion.figures:speed",
+        "figure-movielens": "lowdim.studies.completion.figures:movielens",
+    },
+    "adapt": {
+        "finetune": "lowdim.studies.adapt.finetune:finetune", "aggregate": "lowdim.studies.adapt.analyze:aggregate",
+        "figure-samples": "lowdim.studies.adapt.figures:samples", "figure-ranks": "lowdim.studies.adapt.figures:ranks",
+        "figure-curves": "lowdim.studies.adapt.figures:curves", "figure-spectra": "lowdim.studies.adapt.figures:spectra",
+    },
+    "claims": {"score": "lowdim.claims:score", "readme": "lowdim.claims:readme"},
+    "dvc": {"sync": "lowdim.dvc:sync"},
+}
 
-    return {
-        "params": {"check": steps.check_params},
-        "data": {"prepare": steps.prepare_data, "list": steps.list_data},
-        "collapse": {
-            "train": train.train, "features": analyze.features, "metrics": analyze.metrics,
-            "transfer": analyze.transfer, "aggregate": analyze.aggregate,
-            "figure-training": figures.training, "figure-layerwise": figures.layerwise,
-            "figure-umap": figures.umap, "figure-transfer": figures.transfer,
-        },
-        "dln": {
-            "progressive": progressive.progressive, "invariant": parsimony.invariant,
-            "compressed": parsimony.compressed, "aggregate": dln_analyze.aggregate,
-            "figure-progressive": dln_figures.progressive, "figure-spectra": dln_figures.spectra,
-            "figure-trajectories": dln_figures.trajectories,
-        },
-        "completion": {
-            "depth-width": mc.depth_width, "speed": mc.speed, "movielens": mc.movielens,
-            "aggregate": mc_analyze.aggregate, "figure-width": mc_figures.width, "figure-speed": mc_figures.speed,
-            "figure-movielens": mc_figures.movielens,
-        },
-        "adapt": {
-            "finetune": finetune.finetune, "aggregate": ad_analyze.aggregate, "figure-samples": ad_figures.samples,
-            "figure-ranks": ad_figures.ranks, "figure-curves": ad_figures.curves, "figure-spectra": ad_figures.spectra,
-        },
-        "claims": {"score": claims.score, "readme": claims.readme},
-        "dvc": {"sync": dvc.sync},
-    }
+
+def resolve(target: str) -> Callable:
+    module, name = target.split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _add_function(parser: argparse.ArgumentParser, fn: Callable) -> None:
     hints = typing.get_type_hints(fn)
     for name, p in inspect.signature(fn).parameters.items():
         hint = hints.get(name, str)
+        if typing.get_origin(hint) in (typing.Union, types.UnionType):  # Optional[X] / X | None: its X
+            hint = next(a for a in typing.get_args(hint) if a is not type(None))
         origin = typing.get_origin(hint)
         kwargs: dict = {"required": p.default is inspect.Parameter.empty, "dest": name}
         if p.default is not inspect.Parameter.empty:
@@ -73,20 +83,27 @@ def _add_function(parser: argparse.ArgumentParser, fn: Callable) -> None:
         parser.add_argument(f"--{name.replace('_', '-')}", **kwargs)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The CLI; only the step named in ``argv`` (group, step) is imported and gets its options."""
+    words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")][:2]
     parser = argparse.ArgumentParser(prog="python -m lowdim", description=__doc__.splitlines()[0])
     groups = parser.add_subparsers(dest="group", required=True)
-    for group, steps in _commands().items():
+    for group, steps in COMMANDS.items():
         sub = groups.add_parser(group).add_subparsers(dest="step", required=True)
-        for step, fn in steps.items():
-            p = sub.add_parser(step, help=(fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else None)
-            _add_function(p, fn)
-            p.set_defaults(_fn=fn)
+        for step, target in steps.items():
+            if words == [group, step]:
+                fn = resolve(target)
+                p = sub.add_parser(step, help=(fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else None,
+                                   description=(fn.__doc__ or "").strip() or None)
+                _add_function(p, fn)
+                p.set_defaults(_fn=fn)
+            else:
+                sub.add_parser(step, help=target.split(":")[0].rsplit(".", 1)[-1])
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = vars(build_parser().parse_args(argv))
+    args = vars(build_parser(argv).parse_args(argv))
     fn = args.pop("_fn")
     label = f"{args.pop('group')} {args.pop('step')}"
     start = time.perf_counter()

@@ -91,6 +91,10 @@ def _check_relations(params: Mapping) -> None:
     if 2 * max(sp["ranks"]) > sp["dim"]:
         raise ParamsError(f"params: completion.speed.ranks = {sp['ranks']} is not allowed: 2 * rank must be <= "
                           f"completion.speed.dim ({sp['dim']})")
+    pd_ = params["dln"]["progressive"]["data"]
+    if pd_["samples"] % pd_["classes"]:
+        raise ParamsError(f"params: dln.progressive.data.samples = {pd_['samples']} is not allowed: must be a multiple of "
+                          f"dln.progressive.data.classes ({pd_['classes']})")
     ad = params["adapt"]
     if ad["early_step"] >= ad["steps"]:
         raise ParamsError(f"params: adapt.early_step = {ad['early_step']} is not allowed: must be < adapt.steps ({ad['steps']})")

@@ -110,3 +110,23 @@ def test_torchvision_dataset_offline_error_is_one_line(tmp_path):
     with pytest.raises(DataError) as err:
         data.prepare("mnist", ctx, tmp_path / "mnist.npz")
     assert "\n" not in str(err.value) and "MNIST" in str(err.value) and "LOWDIM_DATA_MIRROR" in str(err.value)
+
+
+def test_orthogonal_samples_have_the_authors_statistics():
+    """Wang et al.'s DLN data (PNC_DLN orthogonal_dataset): orthonormal samples plus a perturbation of
+    Frobenius norm 1; 30 samples in d = 50, 3 classes -> input compression C_0 near their 12.0."""
+    from lowdim.data.synthetic import orthogonal_samples
+    from lowdim.metrics import compression
+
+    a = orthogonal_samples(classes=3, dim=50, samples=30, perturbation=1.0, seed=0)
+    assert a["x"].shape == (30, 50) and list(a["y"]) == [0] * 10 + [1] * 10 + [2] * 10
+    clean = orthogonal_samples(classes=3, dim=50, samples=30, perturbation=0.0, seed=0)["x"]
+    np.testing.assert_allclose(clean @ clean.T, np.eye(30), atol=1e-12)  # orthonormal before the perturbation
+    assert np.linalg.norm(a["x"] - clean) == pytest.approx(1.0)
+    c0 = [compression(orthogonal_samples(3, 50, 30, 1.0, s)["x"], a["y"], 3) for s in range(10)]
+    assert 9.0 < np.median(c0) < 16.0  # the noiseless value is (1 - 1/10) / (1/10 - 1/30) = 13.5
+    gram = a["x"] @ a["x"].T  # nearly orthonormal: Assumption 1's constants of their notebook's size
+    assert np.abs(np.diag(gram) - 1).max() / 30 < 0.01 and np.abs(gram - np.diag(np.diag(gram))).max() / 30 < 0.01
+    np.testing.assert_array_equal(orthogonal_samples(3, 50, 30, 1.0, 4)["x"], orthogonal_samples(3, 50, 30, 1.0, 4)["x"])
+    with pytest.raises(ValueError, match="multiple of classes"):
+        orthogonal_samples(classes=4, dim=50, samples=30, perturbation=1.0, seed=0)

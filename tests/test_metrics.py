@@ -156,3 +156,17 @@ def test_fits_recover_planted_trends():
     lin = linear_fit(layers, 0.1 + 0.05 * layers)
     assert lin["slope"] == pytest.approx(0.05) and lin["r2"] == pytest.approx(1.0)
     assert linear_fit(layers, np.random.default_rng(0).standard_normal(6))["r2"] < 0.9
+
+
+def test_common_profile_is_the_least_squares_shared_progress():
+    """values[s, l] - values[s, 0] = g_s p_l, solved per layer by numpy's lstsq."""
+    from lowdim.metrics.fits import common_profile
+
+    rng = np.random.default_rng(0)
+    p = np.array([0.0, 0.1, 0.45, 0.5, 0.8, 1.0])
+    start, gap = rng.uniform(0.9, 1.1, 4), np.array([0.05, -0.02, 0.1, 0.001])
+    values = start[:, None] + gap[:, None] * p + 1e-4 * rng.standard_normal((4, 6))
+    ref = np.array([np.linalg.lstsq((values[:, -1] - values[:, 0])[:, None], values[:, l] - values[:, 0], rcond=None)[0][0]
+                    for l in range(6)])
+    np.testing.assert_allclose(common_profile(values), ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(common_profile(values), p, atol=0.01)

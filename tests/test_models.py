@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from lowdim.models import build
-from lowdim.studies.collapse.train import loss_of
+from lowdim.studies.collapse.train import head_decay, loss_of, scheduler
 
 SPECS = {
     "mlp": ({"arch": "mlp", "depth": 3, "width": 16, "linear_depth": 0, "batch_norm": True}, (1, 8, 8), 4),
@@ -28,7 +28,8 @@ def test_forward_features_and_a_training_step(arch, head):
     assert all(f.ndim == 2 and f.shape[0] == 6 for f in feats)
     if head == "normalized":
         assert torch.allclose(feats[-1].norm(dim=1), torch.ones(6), atol=1e-5)
-        assert torch.allclose(logits, feats[-1] @ model.head.classifier().T / 0.1, atol=1e-5)
+        assert torch.allclose(model.head.classifier().norm(dim=1), torch.ones(3), atol=1e-6)
+        assert torch.allclose(logits, feats[-1] @ model.head.classifier().T / 0.1 + model.head.bias, atol=1e-5)
     else:
         assert torch.allclose(logits, feats[-1] @ model.head.weight.T + model.head.bias, atol=1e-5)
     loss = loss_of("mse" if arch == "hybrid" else "ce", logits, y)
@@ -36,12 +37,31 @@ def test_forward_features_and_a_training_step(arch, head):
     assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
 
 
-def test_hybrid_linear_layers_are_orthogonal_at_init():
+def test_init_scale_makes_every_linear_weight_a_scaled_orthogonal_matrix():
+    """Wang et al.'s init: every linear weight, head included, is eps times orthonormal rows/columns."""
     spec, shape, _ = SPECS["hybrid"]
-    model = build(spec, shape, 3)
-    for layer in model.backbone.linear:
-        w = layer.weight.detach()
-        assert torch.allclose(w @ w.T, torch.eye(w.shape[0]), atol=1e-5)
+    model = build({**spec, "init_scale": 0.1, "head_bias": False}, shape, 3)
+    assert model.head.bias is None
+    weights = [m.weight.detach() for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    assert len(weights) == 2 + 3 + 1
+    for w in weights:
+        small = min(w.shape)
+        gram = w @ w.T if w.shape[0] == small else w.T @ w
+        assert torch.allclose(gram, 0.01 * torch.eye(small), atol=1e-6)
+    default = build({**spec, "init_scale": None}, shape, 3)  # PyTorch's init is not orthogonal
+    w = default.backbone.linear[0].weight.detach()
+    assert not torch.allclose(w @ w.T, torch.eye(16), atol=1e-2)
+
+
+def test_normalized_head_rows_are_projected_back_after_a_step():
+    """As in the authors' code: a plain SGD step leaves the sphere, renormalize() projects back."""
+    spec, shape, _ = SPECS["mlp"]
+    model = build(spec, shape, 3, head="normalized")
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    opt.register_step_post_hook(lambda *_: model.head.renormalize())
+    loss_of("ce", model(torch.randn(6, *shape)), torch.tensor([0, 1, 2, 0, 1, 2])).backward()
+    opt.step()
+    assert torch.allclose(model.head.weight.norm(dim=1), torch.ones(3), atol=1e-6)
 
 
 def test_conv_nets_reject_flat_inputs():
@@ -49,7 +69,36 @@ def test_conv_nets_reject_flat_inputs():
         build(SPECS["vgg"][0], (40,), 3)
 
 
-def test_mse_loss_matches_its_definition():
+def test_mse_loss_matches_the_authors_definition():
+    """PNC_DLN: sum_n |alpha z_n - e_y|^2 / N."""
     z, y = torch.tensor([[0.5, 0.2], [0.1, 0.9]]), torch.tensor([0, 1])
-    expected = 0.5 * ((0.5 - 1) ** 2 + 0.2**2 + 0.1**2 + (0.9 - 1) ** 2) / 2
+    expected = ((0.5 - 1) ** 2 + 0.2**2 + 0.1**2 + (0.9 - 1) ** 2) / 2
     assert loss_of("mse", z, y).item() == pytest.approx(expected)
+    scaled = ((50 - 1) ** 2 + 20**2 + 10**2 + (90 - 1) ** 2) / 2
+    assert loss_of("mse", z, y, output_scale=100.0).item() == pytest.approx(scaled)
+    assert loss_of("ce", z, y, 2.0).item() == pytest.approx(torch.nn.functional.cross_entropy(2 * z, y).item())
+
+
+def test_head_decay_is_the_regularized_standard_head():
+    """Yaras et al. 2022: decay/2 |W|_F^2 + decay/2 sum over the batch of |h|^2."""
+    spec, shape, _ = SPECS["hybrid"]
+    model = build(spec, shape, 3)
+    h = torch.randn(5, 16)
+    expected = 0.5 * 1e-2 * (float((model.head.weight.detach().numpy() ** 2).sum()) + float((h.numpy() ** 2).sum()))
+    assert head_decay(model, h, 1e-2).item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_step_schedule_decays_at_the_fractions_and_cosine_reaches_its_floor():
+    w = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([w], lr=1.0)
+    sched = scheduler(opt, "step", 9, [1 / 3, 2 / 3], 0.01)
+    lrs = []
+    for _ in range(9):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step(), sched.step()
+    assert lrs == pytest.approx([1, 1, 1, 0.1, 0.1, 0.1, 0.01, 0.01, 0.01])
+    opt = torch.optim.SGD([w], lr=1.0)
+    sched = scheduler(opt, "cosine", 10, [], 0.01)
+    for _ in range(10):
+        opt.step(), sched.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.01)

@@ -15,9 +15,11 @@ import torch
 from lowdim import data, tables
 
 SPEC = {"device": "cpu", "head": "standard", "temperature": 0.1, "classes": None,
-        "model": {"arch": "mlp", "depth": 2, "width": 64, "linear_depth": 0, "batch_norm": True, "loss": "ce", "lr": 0.02},
-        "train": {"epochs": 100, "batch_size": 32, "optimizer": "sgd", "momentum": 0.9,
-                  "weight_decay": 5e-4, "checkpoint_every": 1, "eval_every": 10}}
+        "model": {"arch": "mlp", "depth": 2, "width": 64, "linear_depth": 0, "batch_norm": True, "loss": "ce", "lr": 0.02,
+                  "weight_decay": 5e-4, "feature_decay": 1e-4, "init_scale": None, "output_scale": 1.0, "head_bias": True,
+                  "schedule": "step"},
+        "train": {"epochs": 100, "batch_size": 32, "optimizer": "sgd", "momentum": 0.9, "milestones": [0.333, 0.667],
+                  "lr_min_ratio": 0.01, "checkpoint_every": 1, "eval_every": 10}}
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +61,8 @@ def test_kill_9_then_rerun_matches_uninterrupted_run(digits, tmp_path):
     ha, hb = tables.read(full / "history.parquet"), tables.read(killed / "history.parquet")
     assert ha["value"].tolist() == hb["value"].tolist()
     assert ha.query("metric == 'train_acc'")["value"].iloc[-1] == 1.0  # reached the terminal phase
+    nc1 = ha.query("metric == 'nc1'").sort_values("step")
+    assert nc1["step"].iloc[0] == 0 and nc1["value"].iloc[0] > 10 * nc1["value"].iloc[-1]  # logged from the init
 
 
 def test_divergence_stops_with_one_line(digits, tmp_path):

@@ -78,7 +78,7 @@ def built(project):
 
 def test_end_to_end_run_produces_every_output(built):
     project, res, jobs = built
-    assert jobs == sorted(["prepare_data"] * 4 + ["all", "claims"] + STUDY_JOBS + DLN_JOBS + MC_JOBS + AD_JOBS)
+    assert jobs == sorted(["prepare_data"] * 3 + ["all", "claims"] + STUDY_JOBS + DLN_JOBS + MC_JOBS + AD_JOBS)
     for f in FINAL:
         assert (project / f).stat().st_size > 0, f
     df = tables.read(project / "results/collapse/metrics.parquet")

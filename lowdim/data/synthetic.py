@@ -24,6 +24,28 @@ def gaussian_mixture(classes: int, dim: int, per_class: int, noise: float, seed:
     return {"x_train": x_train, "y_train": y, "x_test": x_test, "y_test": y.copy(), "means": means}
 
 
+def orthogonal_samples(classes: int, dim: int, samples: int, perturbation: float, seed: int) -> dict[str, np.ndarray]:
+    """Nearly orthonormal samples, the deep-linear-network data of Wang et al. 2023 (Assumption 1;
+    their ``orthogonal_dataset``): ``samples`` orthonormal vectors in R^dim (the first columns of a
+    Haar-random orthogonal matrix, or orthonormal rows when samples > dim) plus one Gaussian
+    perturbation of Frobenius norm ``perturbation`` spread over all of them; classes are
+    consecutive blocks of samples/classes. With 30 samples in d = 50 and 3 classes the input
+    compression tr(Sigma_W)/tr(Sigma_B) is about 12 (their notebook prints 12.0).
+    """
+    if samples % classes:
+        raise ValueError(f"samples = {samples} must be a multiple of classes = {classes}")
+    rng = np.random.default_rng(seed)
+    if dim >= samples:
+        q, r = np.linalg.qr(rng.standard_normal((dim, dim)))
+        x = (q * np.sign(np.diag(r)))[:, :samples].T  # (N, d), orthonormal rows
+    else:
+        q, r = np.linalg.qr(rng.standard_normal((samples, dim)))
+        x = q * np.sign(np.diag(r))  # (N, d), orthonormal columns
+    delta = rng.standard_normal(x.shape)
+    x = x + perturbation * delta / np.linalg.norm(delta)
+    return {"x": x, "y": np.repeat(np.arange(classes), samples // classes)}
+
+
 def lowrank(dim: int, rank: int, observed: float, seed: int) -> dict[str, np.ndarray]:
     """A dim x dim rank-r ground truth with a seeded observation set, as index lists.
 

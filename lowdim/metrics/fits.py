@@ -25,3 +25,17 @@ def geometric_fit(x, y) -> dict[str, float]:
         return {"rate": float("nan"), "r2": float("nan")}
     f = linear_fit(x, np.log(y))
     return {"rate": float(np.exp(f["slope"])), "r2": f["r2"]}
+
+
+def common_profile(values) -> np.ndarray:
+    """The progress profile shared by several runs that each move from their own start to their own end.
+
+    ``values`` (S, L): run s's metric per layer. Model: values[s, l] - values[s, 0] = g_s * p_l with
+    g_s = values[s, -1] - values[s, 0], so p_0 = 0 and p_{L-1} = 1; the least-squares p_l over the runs is
+    sum_s g_s (values[s, l] - values[s, 0]) / sum_s g_s^2 (runs that barely move weigh little).
+    Wang et al. 2023 (Thm. 1): for discrimination this profile is linear in l.
+    """
+    v = np.asarray(values, dtype=np.float64)  # (S, L)
+    moved = v - v[:, :1]  # (S, L)
+    gap = moved[:, -1]  # (S,)
+    return (gap[:, None] * moved).sum(0) / (gap**2).sum()  # (L,)

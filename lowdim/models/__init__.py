@@ -6,7 +6,7 @@ from typing import Mapping
 
 from lowdim.models.conv import VGG, ResNet18
 from lowdim.models.heads import HEADS, Classifier, make_head
-from lowdim.models.mlp import MLP, Hybrid
+from lowdim.models.mlp import MLP, Hybrid, orthogonal_init
 
 ARCHS = ("mlp", "hybrid", "vgg", "resnet18")
 #: architectures that need image inputs (N, C, H, W)
@@ -30,9 +30,16 @@ def backbone(spec: Mapping, in_shape: tuple[int, ...]):
 
 def build(spec: Mapping, in_shape: tuple[int, ...], num_classes: int, head: str = "standard",
           temperature: float = 1.0) -> Classifier:
-    """The classifier described by a model spec (see params ``collapse.models``)."""
+    """The classifier described by a model spec (see params ``collapse.models``).
+
+    ``spec["init_scale"]``: None keeps PyTorch's default initialisation; a number makes every linear
+    weight, the head's included, orthogonal times that number (Wang et al. 2023).
+    """
     body = backbone(spec, in_shape)
-    return Classifier(body, make_head(head, body.out_dim, num_classes, temperature))
+    model = Classifier(body, make_head(head, body.out_dim, num_classes, temperature, spec.get("head_bias", True)))
+    if spec.get("init_scale") is not None:
+        orthogonal_init(model, spec["init_scale"])
+    return model
 
 
 __all__ = ["ARCHS", "CONV_ARCHS", "HEADS", "MLP", "VGG", "Classifier", "Hybrid", "ResNet18", "backbone", "build"]

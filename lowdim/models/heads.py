@@ -1,7 +1,11 @@
 """Classifier heads: the standard linear head and the normalized one of Yaras et al. (NeurIPS 2022).
 
 The normalized head puts both the feature and every classifier row on the unit sphere and
-divides their inner product by a temperature tau: logits_k = <w_k/|w_k|, h/|h|> / tau.
+divides their inner product by a temperature tau: logits_k = <w_k, h/|h|> / tau + b_k, with the
+rows w_k kept on the sphere by projection after every optimizer step (:meth:`NormalizedLinear.renormalize`),
+as in the authors' code (cjyaras/normalized-neural-collapse: ``features = tau * normalize(h)``,
+``fc`` with a bias, ``normalize_fc()`` after each step; their tau multiplies, ours divides: tau = 1 is
+the same head).
 """
 
 from __future__ import annotations
@@ -17,20 +21,29 @@ class NormalizedLinear(nn.Module):
     def __init__(self, in_dim: int, num_classes: int, temperature: float):
         super().__init__()
         self.weight = nn.Parameter(torch.empty(num_classes, in_dim))
+        self.bias = nn.Parameter(torch.zeros(num_classes))
         nn.init.kaiming_uniform_(self.weight, a=5**0.5)
         self.temperature = temperature
+        self.renormalize()
+
+    @torch.no_grad()
+    def renormalize(self) -> None:
+        """Project every classifier row back onto the unit sphere (call after each optimizer step)."""
+        self.weight.copy_(F.normalize(self.weight, dim=1))
 
     def prepare(self, h: torch.Tensor) -> torch.Tensor:
         return F.normalize(h, dim=1)
 
     def classifier(self) -> torch.Tensor:
-        return F.normalize(self.weight, dim=1)  # (K, d)
+        return self.weight  # (K, d), unit rows
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        return self.prepare(h) @ self.classifier().T / self.temperature
+        return self.prepare(h) @ self.weight.T / self.temperature + self.bias
 
 
 class StandardLinear(nn.Linear):
+    """The linear head; without ``bias`` it is the bias-free head of Wang et al. 2023 (PNC_DLN)."""
+
     def prepare(self, h: torch.Tensor) -> torch.Tensor:
         return h
 
@@ -41,11 +54,11 @@ class StandardLinear(nn.Linear):
         return super().forward(h)
 
 
-def make_head(kind: str, in_dim: int, num_classes: int, temperature: float = 1.0) -> nn.Module:
+def make_head(kind: str, in_dim: int, num_classes: int, temperature: float = 1.0, bias: bool = True) -> nn.Module:
     if kind == "normalized":
         return NormalizedLinear(in_dim, num_classes, temperature)
     if kind == "standard":
-        return StandardLinear(in_dim, num_classes)
+        return StandardLinear(in_dim, num_classes, bias=bias)
     raise ValueError(f"unknown head {kind!r} (allowed: {', '.join(HEADS)})")
 
 

@@ -81,6 +81,7 @@ def fit(
     on_epoch_end: Callable[[int], dict[str, float]] | None = None,
     progress: bool = True,
     stop: Callable[[dict[str, float]], bool] | None = None,
+    evaluate_start: bool = False,
 ) -> list[dict[str, float]]:
     """Train ``model`` for ``epochs`` epochs; returns the per-epoch history.
 
@@ -88,6 +89,7 @@ def fit(
     ``on_epoch_end(epoch)`` may return extra numbers to log (evaluation). History rows
     hold ``epoch`` (1-based, completed epochs), ``step``, ``loss`` and those numbers.
     ``stop(row)`` ends training early (e.g. at a target loss) after that row is logged.
+    ``evaluate_start``: log ``on_epoch_end(-1)`` as epoch 0 (the initialization) before training.
     """
     start, step, history = 0, 0, []
     state = checkpointer.load()
@@ -100,6 +102,10 @@ def fit(
         if stop is not None and history and stop(history[-1]):
             start = epochs  # it had already stopped early
         print(f"[lowdim] {run}: resuming from epoch {start} ({checkpointer.path})", file=sys.stderr)
+    if state is None and evaluate_start and on_epoch_end is not None:
+        model.eval()
+        with torch.no_grad():
+            history.append({"epoch": 0, "step": 0, "loss": float("nan"), **on_epoch_end(-1)})
     last_finite = history[-1]["loss"] if history else float("nan")
     bar = tqdm(range(start, epochs), initial=start, total=epochs, desc=run, disable=not progress,
                mininterval=1.0, file=sys.stderr, dynamic_ncols=True)

@@ -122,6 +122,8 @@ rule collapse_table:
         table=paths.table("collapse"),
         summary=paths.summary("collapse"),
         curves=paths.curves("collapse"),
+    params:
+        models=spec(COLLAPSE["models"]),
     benchmark:
         paths.benchmark("collapse", "table")
     log:
@@ -130,7 +132,7 @@ rule collapse_table:
         CONDA_ENV
     shell:
         "python -m lowdim collapse aggregate --inputs {input.runs} {input.probes} --table-out {output.table}"
-        " --summary-out {output.summary} --curves-out {output.curves} 2>&1 | tee {log}"
+        " --summary-out {output.summary} --curves-out {output.curves} --models {params.models:q} 2>&1 | tee {log}"
 
 
 rule collapse_figure:
@@ -141,6 +143,8 @@ rule collapse_figure:
     output:
         pdf=paths.figure("collapse", "{figure}", "pdf"),
         png=report(paths.figure("collapse", "{figure}", "png"), caption="../report/collapse.rst", category="collapse"),
+    params:
+        models=spec(COLLAPSE["models"]),
     wildcard_constraints:
         figure="training|layerwise|transfer",
     benchmark:
@@ -150,7 +154,7 @@ rule collapse_figure:
     conda:
         CONDA_ENV
     shell:
-        "python -m lowdim collapse figure-{wildcards.figure} --table {input.table}"
+        "python -m lowdim collapse figure-{wildcards.figure} --table {input.table} --models {params.models:q}"
         " --out-pdf {output.pdf} --out-png {output.png} 2>&1 | tee {log}"
 
 

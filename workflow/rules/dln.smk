@@ -7,8 +7,7 @@ DLN = config["dln"]
 rule dln_progressive:
     """Train all seeds of one (activation, depth) DLN by full-batch GD; per-layer metrics."""
     input:
-        data=paths.prepared("gaussian_mixture"),
-        code=sources("models", "train", "metrics", "studies/dln"),
+        code=sources("models", "train", "metrics", "data", "studies/dln"),
     output:
         paths.run_metrics("dln", "progressive/{job}"),
     params:
@@ -25,7 +24,7 @@ rule dln_progressive:
         CONDA_ENV
     shell:
         "OMP_NUM_THREADS={threads} python -m lowdim dln progressive --spec {params.spec:q} --job {wildcards.job}"
-        " --data-path {input.data} --out {output} --checkpoint {params.checkpoint} 2>&1 | tee {log}"
+        " --out {output} --checkpoint {params.checkpoint} 2>&1 | tee {log}"
 
 
 rule dln_invariant:

@@ -21,8 +21,8 @@ def run_id(dataset: str, model: str, head: str, seed: int | str) -> str:
 
 
 def runs(cfg: Mapping) -> list[str]:
-    """Every training run of the study config ``cfg`` (params ``collapse``)."""
-    return [run_id(d, m, h, s) for d in cfg["datasets"] for m in cfg["models"] for h in cfg["heads"]
+    """Every training run of the study config ``cfg`` (params ``collapse``): each model with its own heads."""
+    return [run_id(d, m, h, s) for d in cfg["datasets"] for m, spec in cfg["models"].items() for h in spec["heads"]
             for s in cfg["seeds"]]
 
 
@@ -31,15 +31,17 @@ def transfer_runs(cfg: Mapping) -> list[str]:
 
 
 def umap_runs(cfg: Mapping) -> list[str]:
-    """The run whose features the UMAP figure shows, per dataset: first model, standard head, first seed."""
-    return [run_id(d, next(iter(cfg["models"])), "standard", cfg["seeds"][0]) for d in cfg["datasets"]]
+    """The run whose features the UMAP figure shows, per dataset: first model, its first head, first seed."""
+    name, spec = next(iter(cfg["models"].items()))
+    return [run_id(d, name, spec["heads"][0], cfg["seeds"][0]) for d in cfg["datasets"]]
 
 
 def train_spec(params: Mapping, model: str, head: str) -> dict:
     """Everything a training run depends on besides (dataset, seed)."""
     cfg = params[STUDY]
+    model_spec = {k: v for k, v in cfg["models"][model].items() if k not in ("heads", "fit_from")}  # not training's
     return {
-        "device": params["device"], "model": cfg["models"][model], "head": "standard" if head == "transfer" else head,
+        "device": params["device"], "model": model_spec, "head": "standard" if head == "transfer" else head,
         "temperature": cfg["temperature"], "train": cfg["train"],
         "classes": cfg["transfer"]["source_classes"] if head == "transfer" else None,
     }

@@ -84,10 +84,18 @@ def transfer(spec: dict, run: str, data_path: str, model_path: str, out: str) ->
     tables.write(tables.frame(rows, params_hash(spec)), out)
 
 
-def layer_fits(g: pd.DataFrame) -> dict[str, float]:
-    """Geometric fit of compression and linear fit of discrimination over the hidden layers (l >= 1)."""
-    out = {}
-    per = g[g["layer"] >= 1].pivot_table(index="layer", columns="metric", values="value").sort_index()
+def layer_fits(g: pd.DataFrame, fit_from: int = 1) -> dict[str, float]:
+    """Geometric fit of compression and linear fit of discrimination over layers ``fit_from``.. (one run's rows).
+
+    Wang et al. 2023 (Sec. 5) state the geometric pattern for the later layers of nonlinear nets; a
+    fit over fewer than 3 layers cannot fail, so it is reported as NaN.
+    """
+    out = {"fit_from": fit_from}
+    per = g[g["layer"] >= fit_from].pivot_table(index="layer", columns="metric", values="value").sort_index()
+    out["fit_layers"] = len(per)
+    if len(per) < 3:
+        return {**out, "compression_rate": float("nan"), "compression_r2": float("nan"),
+                "discrimination_slope": float("nan"), "discrimination_r2": float("nan")}
     if "compression" in per:
         c = geometric_fit(per.index.to_numpy(float), per["compression"].to_numpy())
         out.update({"compression_rate": c["rate"], "compression_r2": c["r2"]})
@@ -97,8 +105,25 @@ def layer_fits(g: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def aggregate(inputs: list, table_out: str, summary_out: str, curves_out: str) -> None:
-    """The study's table, its JSON summary per experiment (DVC metrics) and its layerwise CSV (DVC plots)."""
+def final_train_acc(df: pd.DataFrame) -> pd.Series:
+    """Training accuracy at the last evaluation, per (experiment, dataset, model, seed)."""
+    acc = df[(df["metric"] == "train_acc") & df["layer"].isna()].sort_values("step")
+    return acc.groupby(["experiment", "dataset", "model", "seed"])["value"].last()
+
+
+def interpolated(acc: pd.Series, dataset: str, model: str, experiment: str = "training") -> bool:
+    """Whether every seed of (dataset, model) ended at zero training error (``acc`` from :func:`final_train_acc`)."""
+    sub = acc[(acc.index.get_level_values("experiment") == experiment) & (acc.index.get_level_values("dataset") == dataset)
+              & (acc.index.get_level_values("model") == model)]
+    return bool(len(sub)) and bool((sub >= 1.0).all())
+
+
+def aggregate(inputs: list, table_out: str, summary_out: str, curves_out: str, models: dict | None = None) -> None:
+    """The study's table, its JSON summary per experiment (DVC metrics) and its layerwise CSV (DVC plots).
+
+    ``models``: params ``collapse.models`` (their ``fit_from`` and ``loss`` go into the summary).
+    """
+    models = models or {}
     df = tables.concat(inputs)
     tables.write(df, table_out)
     layer = df[df["experiment"].isin(["layerwise"]) & df["layer"].notna()]
@@ -106,18 +131,21 @@ def aggregate(inputs: list, table_out: str, summary_out: str, curves_out: str) -
               .reset_index().sort_values(["dataset", "model", "seed", "layer"]))
     write_atomic(curves_out, lambda tmp: curves.to_csv(tmp, index=False, float_format="%.6g"))
     summary: dict = {"training": {}, "layerwise": {}, "transfer": {}}
+    acc = final_train_acc(df)
     for (exp, dataset, model), g in df.groupby(["experiment", "dataset", "model"]):
         key = f"{dataset}/{model}"
+        spec = models.get(model.rsplit("-", 1)[0], {})
         if exp == "training":
             last = g[g["step"] == g["step"].max()].groupby("metric")["value"].mean()
             summary["training"][key] = {k: float(v) for k, v in last.items()}
         elif exp == "layerwise":
-            fits = [layer_fits(s) for _, s in g.groupby("seed")]
+            fits = [layer_fits(s, spec.get("fit_from", 1)) for _, s in g.groupby("seed")]
             nc1 = g[g["metric"] == "nc1"].groupby("layer")["value"].mean()
-            summary["layerwise"][key] = {**pd.DataFrame(fits).mean().to_dict(), "nc1_last_layer": float(nc1.iloc[-1])}
+            summary["layerwise"][key] = {**pd.DataFrame(fits).mean().to_dict(), "nc1_last_layer": float(nc1.iloc[-1]),
+                                         "loss": spec.get("loss", ""), "interpolated": interpolated(acc, dataset, model)}
         elif exp == "transfer":
-            acc = g[g["metric"] == "transfer_acc"].groupby("layer")["value"].mean()
-            if len(acc):
-                summary["transfer"][key] = {"best_layer": int(acc.idxmax()), "best_acc": float(acc.max()),
-                                            "last_layer_acc": float(acc.iloc[-1]), "num_layers": int(len(acc))}
+            tacc = g[g["metric"] == "transfer_acc"].groupby("layer")["value"].mean()
+            if len(tacc):
+                summary["transfer"][key] = {"best_layer": int(tacc.idxmax()), "best_acc": float(tacc.max()),
+                                            "last_layer_acc": float(tacc.iloc[-1]), "num_layers": int(len(tacc))}
     write_json(summary_out, summary)

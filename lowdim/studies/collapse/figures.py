@@ -22,7 +22,7 @@ def _split_model(model: str) -> tuple[str, str]:
     return name, head
 
 
-def training(table: str, out_pdf: str, out_png: str) -> None:
+def training(table: str, out_pdf: str, out_png: str, models: dict | None = None) -> None:
     """NC1-NC4 and accuracy vs epoch, standard vs normalized head (Papyan et al. Fig. 6-8; Yaras et al. 2022)."""
     df = tables.read(table)
     df = df[df["experiment"] == "training"]
@@ -40,6 +40,10 @@ def training(table: str, out_pdf: str, out_png: str) -> None:
                     s = g[g["metric"] == m].groupby("step")["value"].mean()
                     label = f"{head} {m.split('_')[0]}" if metric == "acc" else head
                     ax.plot(s.index, s.values, HEAD_STYLE[head], color=color, label=label)
+                    if metric == "nc1":  # the terminal phase: from the first epoch at zero training error
+                        acc = g[g["metric"] == "train_acc"].groupby("step")["value"].mean()
+                        if (acc >= 1).any():
+                            ax.axvline(acc[acc >= 1].index[0], color=color, ls=HEAD_STYLE[head], lw=0.7, alpha=0.6)
             if metric in ("nc1", "nc2", "nc3"):
                 ax.set_yscale("log")
             ax.set_title(NC_TITLES.get(metric, "accuracy") if r == 0 else "", fontsize=9)
@@ -48,12 +52,15 @@ def training(table: str, out_pdf: str, out_png: str) -> None:
                 ax.set_ylabel(f"{dataset}\n{name}")
             if r == 0 and c in (0, len(cols) - 1):
                 ax.legend(fontsize=7)
-    fig.suptitle("Neural collapse over training (train features at the classifier input): standard vs normalized head")
+    fig.suptitle("Neural collapse over training from the initialization (train features at the classifier input): "
+                 "standard vs normalized head; vertical line = zero training error (terminal phase)")
     save(fig, out_pdf, out_png)
 
 
-def layerwise(table: str, out_pdf: str, out_png: str) -> None:
-    """NC1 and compression (log) with fitted geometric rate, discrimination with linear fit, vs layer."""
+def layerwise(table: str, out_pdf: str, out_png: str, models: dict | None = None) -> None:
+    """NC1 and compression (log) with fitted geometric rate, discrimination with linear fit, vs layer
+    (fits from each model's ``fit_from`` layer, as in the claims)."""
+    models = models or {}
     df = tables.read(table)
     df = df[(df["experiment"] == "layerwise") & df["layer"].notna()]
     datasets = sorted(df["dataset"].unique())
@@ -64,7 +71,7 @@ def layerwise(table: str, out_pdf: str, out_png: str) -> None:
             for i, (model, g) in enumerate(df[(df["dataset"] == dataset) & (df["metric"] == metric)].groupby("model")):
                 s = g.groupby("layer")["value"].mean()
                 x, y = s.index.to_numpy(float), s.to_numpy()
-                hidden = x >= 1
+                hidden = x >= models.get(model.rsplit("-", 1)[0], {}).get("fit_from", 1)
                 label = model
                 if metric == "compression":
                     f = geometric_fit(x[hidden], y[hidden])
@@ -81,7 +88,7 @@ def layerwise(table: str, out_pdf: str, out_png: str) -> None:
             ax.set_title({"nc1": r"NC1  tr$(\Sigma_W\Sigma_B^+)/K$", "compression": r"compression tr$(\Sigma_W)$/tr$(\Sigma_B)$",
                           "discrimination": r"discrimination $1-\max\cos(\mu_k,\mu_{k'})$"}[metric] + f" — {dataset}", fontsize=9)
             ax.legend(fontsize=7)
-    fig.suptitle("Progressive collapse across layers after training (dotted: fits over hidden layers)")
+    fig.suptitle("Progressive collapse across layers after training (dotted: fits from each model's fit_from layer)")
     save(fig, out_pdf, out_png)
 
 
@@ -114,7 +121,7 @@ def umap(spec: dict, runs: list, data_paths: list, model_paths: list, out_pdf: s
     save(fig, out_pdf, out_png)
 
 
-def transfer(table: str, out_pdf: str, out_png: str) -> None:
+def transfer(table: str, out_pdf: str, out_png: str, models: dict | None = None) -> None:
     """Transfer accuracy per layer next to collapse (NC1) per layer of the same source models."""
     df = tables.read(table)
     df = df[(df["experiment"] == "transfer") & df["layer"].notna()]
@@ -136,5 +143,6 @@ def transfer(table: str, out_pdf: str, out_png: str) -> None:
             ax.set_title(("linear-probe accuracy on held-out classes" if metric == "transfer_acc"
                           else "NC1 on the source classes") + f" — {dataset}", fontsize=9)
             ax.legend(fontsize=8)
-    fig.suptitle("Transfer: less-collapsed layers transfer better (star = best layer)")
+    fig.suptitle("Transfer (Wang et al. 2023): layers less collapsed on the source classes (higher NC1) probe better on "
+                 "held-out classes (star = best layer)")
     save(fig, out_pdf, out_png)

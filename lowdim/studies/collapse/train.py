@@ -32,11 +32,28 @@ def make_model(spec: dict, ds: Classification, device: torch.device, seed: int):
     return model
 
 
-def loss_of(kind: str, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy, or the MSE to one-hot targets of Wang et al. (0.5 |z - e_y|^2, batch mean)."""
+def loss_of(kind: str, logits: torch.Tensor, y: torch.Tensor, output_scale: float = 1.0) -> torch.Tensor:
+    """Cross-entropy of ``output_scale * z``, or the MSE of Wang et al. (PNC_DLN ``loss_fn``):
+    sum_n |output_scale * z_n - e_y|^2 / B over a batch of B (they scale outputs by 100)."""
+    z = output_scale * logits
     if kind == "ce":
-        return F.cross_entropy(logits, y)
-    return 0.5 * (logits - F.one_hot(y, logits.shape[1]).to(logits.dtype)).pow(2).sum(1).mean()
+        return F.cross_entropy(z, y)
+    return (z - F.one_hot(y, logits.shape[1]).to(logits.dtype)).pow(2).sum(1).mean()
+
+
+def head_decay(model, h: torch.Tensor, decay: float) -> torch.Tensor:
+    """The regularized standard head of Yaras et al. 2022 (their ``GeneralizedModel``): classifier and
+    feature decay, decay/2 |W|_F^2 + decay/2 sum_batch |h|^2, added to the batch loss."""
+    return 0.5 * decay * (model.head.weight.pow(2).sum() + h.pow(2).sum())
+
+
+def scheduler(opt: torch.optim.Optimizer, kind: str, epochs: int, milestones: list[float], lr_min_ratio: float):
+    """``step``: lr x0.1 at the given fractions of training (Papyan et al. 2020: 1/3 and 2/3);
+    ``cosine``: cosine from lr to lr * lr_min_ratio (Wang et al. 2023: lr/100)."""
+    if kind == "step":
+        return torch.optim.lr_scheduler.MultiStepLR(opt, sorted({max(1, round(f * epochs)) for f in milestones}), 0.1)
+    lr = opt.param_groups[0]["lr"]
+    return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs, eta_min=lr * lr_min_ratio)
 
 
 def evaluate(model, ds: Classification, batch_size: int) -> dict[str, float]:
@@ -60,21 +77,25 @@ def train(spec: dict, run: str, data_path: str, model_out: str, history_out: str
     seed = parse_run(run)["seed"]
     ds, device = load_data(spec, data_path)
     model = make_model(spec, ds, device, seed)
-    t, lr = spec["train"], spec["model"]["lr"]
+    t, m = spec["train"], spec["model"]
     if t["optimizer"] == "sgd":
-        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=t["momentum"], weight_decay=t["weight_decay"])
+        opt = torch.optim.SGD(model.parameters(), lr=m["lr"], momentum=t["momentum"], weight_decay=m["weight_decay"])
     else:
-        opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=t["weight_decay"])
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=t["epochs"])
+        opt = torch.optim.Adam(model.parameters(), lr=m["lr"], weight_decay=m["weight_decay"])
+    if spec["head"] == "normalized":  # classifier rows back on the sphere after every step
+        opt.register_step_post_hook(lambda *_: model.head.renormalize())
+    sched = scheduler(opt, m["schedule"], t["epochs"], t["milestones"], t["lr_min_ratio"])
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
-    loss_kind = spec["model"]["loss"]
+    decay = m["feature_decay"] if spec["head"] == "standard" else 0.0
 
     def loss_fn(idx):
         with autocast:
-            logits = model(ds.inputs("train", idx))
-        return loss_of(loss_kind, logits.float(), ds.y["train"][idx])
+            h = model.backbone(ds.inputs("train", idx))[-1]
+            logits = model.head(h)
+        loss = loss_of(m["loss"], logits.float(), ds.y["train"][idx], m["output_scale"])
+        return loss + head_decay(model, h.float(), decay) if decay else loss
 
-    def on_epoch_end(epoch):
+    def on_epoch_end(epoch):  # epoch -1: before training (the initialization)
         last = epoch + 1 == t["epochs"]
         return evaluate(model, ds, 2048) if (epoch + 1) % t["eval_every"] == 0 or last else {}
 
@@ -82,7 +103,7 @@ def train(spec: dict, run: str, data_path: str, model_out: str, history_out: str
         f"{STUDY}/{run}", model, opt, loss_fn,
         lambda e: index_batches(ds.size("train"), t["batch_size"], seed, e, device), t["epochs"],
         Checkpointer(Path(checkpoint), params_hash([spec, run]), t["checkpoint_every"]),
-        scheduler=sched, on_epoch_end=on_epoch_end,
+        scheduler=sched, on_epoch_end=on_epoch_end, evaluate_start=True,
     )
     write_atomic(model_out, lambda tmp: torch.save(model.state_dict(), tmp))
     rows = [row(run, "training", h["epoch"], None, k, v) for h in history for k, v in h.items()

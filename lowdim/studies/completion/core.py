@@ -45,13 +45,12 @@ class Observations:
 
 
 def completion_target(dim: int, rank: int, seed: int) -> np.ndarray:
-    """The authors' synthetic ground truth: the SVD of a d x d standard Gaussian matrix, keeping
-    r singular triples at evenly spaced indices of its first half, so the r singular values
-    are distinct and spread between ~2 sqrt(d) and ~sqrt(d) (entries O(sqrt(r/d)))."""
+    """The authors' synthetic ground truth (law-of-parsimony ``data.generate_data``): the best rank-r
+    approximation of a d x d standard Gaussian matrix, i.e. its top r singular triples (singular
+    values near 2 sqrt(d), entries O(sqrt(r/d)))."""
     rng = np.random.default_rng(seed)
     u, s, vt = np.linalg.svd(rng.standard_normal((dim, dim)))
-    idx = (np.arange(rank) * dim / (2 * rank)).astype(int)
-    return (u[:, idx] * s[idx]) @ vt[idx]
+    return (u[:, :rank] * s[:rank]) @ vt[:rank]
 
 
 def synthetic(dim: int, rank: int, observed: float, seeds: list[int]) -> tuple[Observations, Observations]:

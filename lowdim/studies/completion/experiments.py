@@ -42,25 +42,32 @@ def depth_width(spec: dict, job: str, out: str, checkpoint: str) -> None:
                           lr, 1.0, p["max_steps"], p["record_every"], p["tol"], Path(checkpoint), [spec, job])
     dataset = f"synthetic{p['dim']}r{p['rank']}p{p['observed']}"
     rows, _ = _rows("depth_width", job, dataset, seeds, history, ("train_loss", "test_error"))
+    last = history[-1]  # 1: the train loss fell below tol; 0: stopped at max_steps (censored)
+    rows += [row("depth_width", job, dataset, seed, last["step"], "converged", float(last["train_loss"][i] < p["tol"]))
+             for i, seed in enumerate(seeds)]
     tables.write(tables.frame(rows, params_hash(spec)), out)
+
+
+def _reach(history: list[dict], metric: str, level: float) -> dict | None:
+    """The first logged row at which the seed-mean of ``metric`` is at or below ``level`` (None if never)."""
+    return next((h for h in history if float(np.mean(h[metric])) <= level), None)
 
 
 def _time_to(history: list[dict], metric: str, level: float) -> float | None:
     """Training seconds until the seed-mean of ``metric`` first reaches ``level`` (None if never)."""
-    for h in history:
-        if float(np.mean(h[metric])) <= level:
-            return h["seconds"]
-    return None
+    h = _reach(history, metric, level)
+    return None if h is None else h["seconds"]
 
 
 def _methods_summary(histories: dict[str, list[dict]], metric: str, level: float, reference: str) -> dict:
     summary: dict = {}
     for name, hist in histories.items():
-        last = hist[-1]
+        last, reached = hist[-1], _reach(hist, metric, level)
         summary[name] = {"iterations": int(last["step"]), f"final_{metric}": float(np.mean(last[metric])),
                          f"best_{metric}": float(min(np.mean(h[metric]) for h in hist)),
                          "seconds": float(last["seconds"]), "seconds_per_iteration": float(last["seconds"] / last["step"]),
-                         f"seconds_to_{metric}_{level:g}": _time_to(hist, metric, level)}
+                         f"seconds_to_{metric}_{level:g}": None if reached is None else reached["seconds"],
+                         f"iterations_to_{metric}_{level:g}": None if reached is None else int(reached["step"])}
     ref = summary[reference][f"seconds_to_{metric}_{level:g}"]
     for name in histories:
         t = summary[name][f"seconds_to_{metric}_{level:g}"]
@@ -93,7 +100,8 @@ def speed(spec: dict, out: str, timing_out: str, summary_out: str, checkpoint_di
         narrow = narrow_chain(train.shape, 2 * r_hat, depth, eps, seeds).to(device)
         histories[f"narrow-r{r_hat}"] = run(f"narrow-r{r_hat}", narrow, p["lr"])
     histories["full"] = run("full", full, p["lr"])
-    histories["shallow"] = run("shallow", full_chain(train.shape, d, 2, eps, seeds).to(device), p["shallow_lr"])
+    if p["shallow_lr"] is not None:  # the depth-2 full-width factorization (null: left out)
+        histories["shallow"] = run("shallow", full_chain(train.shape, d, 2, eps, seeds).to(device), p["shallow_lr"])
 
     def als_eval(a, b):
         return {"test_error": relative_error(factor_predict(a, b, test), test)}

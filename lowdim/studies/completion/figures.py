@@ -54,7 +54,7 @@ def _curves(ax_it, ax_s, df, timing, experiment: str, metric: str) -> None:
 
 
 def speed(table: str, timing: str, summary: str, out_pdf: str, out_png: str) -> None:
-    """Test error vs iterations and vs seconds: full, compressed (per gamma, rank), narrow, shallow, ALS."""
+    """Test error vs iterations and vs seconds: full, compressed (per gamma, rank), narrow, shallow (if run), ALS."""
     df, tm = tables.read(table), tables.read(timing)
     with open(summary) as f:
         summ = json.load(f)["speed"]
@@ -74,8 +74,9 @@ def speed(table: str, timing: str, summary: str, out_pdf: str, out_png: str) -> 
     axes[2].set_xscale("log")
     axes[2].set_xlabel(f"speed-up vs full width ({key.replace('seconds_to_', 'time to ').replace('_', ' ')})")
     dataset = df[df["experiment"] == "speed"]["dataset"].iloc[0]
-    fig.suptitle(f"Compressed deep completion ({dataset}): full width vs compressed (gamma = lr ratio of outer factors)"
-                 " vs narrow random vs shallow vs ALS")
+    kinds = sorted({n.split("-")[0] for n in names}, key=["full", "compressed", "narrow", "shallow", "als"].index)
+    fig.suptitle(f"Compressed deep completion ({dataset}): " + " vs ".join(kinds)
+                 + " (compressed: gamma = lr ratio of the outer factors; narrow: random init at width 2r)")
     save(fig, out_pdf, out_png)
 
 

@@ -6,42 +6,50 @@ import numpy as np
 
 from lowdim import tables
 from lowdim.figures import plt, save
-from lowdim.metrics.fits import geometric_fit, linear_fit
 
 
 def progressive(table: str, timing: str, out_pdf: str, out_png: str) -> None:
-    """Compression (log, fitted geometric rate) and discrimination (linear fit) vs layer, per depth."""
-    df = tables.read(table)
-    df = df[(df["experiment"] == "progressive") & df["layer"].notna()]
+    """Compression (log, fitted geometric rate) and discrimination's common progress profile vs layer, per depth."""
+    from lowdim.metrics.fits import common_profile
+    from lowdim.studies.dln.analyze import progressive_fits
+
+    full = tables.read(table)
+    fits = progressive_fits(full).set_index("model")
+    df = full[(full["experiment"] == "progressive") & full["layer"].notna()]
     acts = sorted({m.split("-L")[0] for m in df["model"]})
     fig, axes = plt.subplots(len(acts), 2, figsize=(11, 3.6 * len(acts)), squeeze=False, constrained_layout=True)
     for r, act in enumerate(acts):
-        for c, metric in enumerate(("compression", "discrimination")):
-            ax = axes[r, c]
-            sub = df[df["model"].str.startswith(act + "-") & (df["metric"] == metric)]
-            for i, (model, g) in enumerate(sorted(sub.groupby("model"), key=lambda t: int(t[0].split("-L")[1]))):
-                s = g.groupby("layer")["value"].agg(["mean", "min", "max"])
-                x = s.index.to_numpy(float)
-                hidden = x >= 1
-                if metric == "compression":
-                    f = geometric_fit(x[hidden], s["mean"].to_numpy()[hidden])
-                    fit = s["mean"].to_numpy()[hidden][0] * f["rate"] ** (x[hidden] - x[hidden][0])
-                    label = f"L={model.split('-L')[1]}: rate {f['rate']:.2f}, $R^2$ {f['r2']:.2f}"
-                else:
-                    f = linear_fit(x[hidden], s["mean"].to_numpy()[hidden])
-                    fit = f["intercept"] + f["slope"] * x[hidden]
-                    label = f"L={model.split('-L')[1]}: slope {f['slope']:.3f}, $R^2$ {f['r2']:.2f}"
-                ax.plot(x, s["mean"], "o-", color=f"C{i}", ms=4, label=label)
-                ax.fill_between(x, s["min"], s["max"], color=f"C{i}", alpha=0.2)
-                ax.plot(x[hidden], fit, ":", color=f"C{i}")
-            if metric == "compression":
-                ax.set_yscale("log")
+        models = sorted({m for m in df["model"] if m.startswith(act + "-")}, key=lambda m: int(m.split("-L")[1]))
+        for i, model in enumerate(models):
+            f, depth = fits.loc[model], int(model.split("-L")[1])
+            g = df[df["model"] == model]
+            comp = g[(g["metric"] == "compression") & (g["layer"] <= depth)].groupby("layer")["value"]
+            s = comp.agg(["min", "max"]).assign(gmean=comp.apply(lambda v: float(np.exp(np.log(v).mean()))))
+            x = s.index.to_numpy(float)
+            ax = axes[r, 0]
+            ax.plot(x, s["gmean"], "o-", color=f"C{i}", ms=4,
+                    label=f"L={depth}: rate {f['rate_median']:.2f} (median), $R^2\\geq${f['compression_r2_min']:.3f}")
+            ax.fill_between(x, s["min"], s["max"], color=f"C{i}", alpha=0.2)
+            ax.plot(x, s["gmean"].iloc[0] * f["rate_median"] ** x, ":", color=f"C{i}")
+            disc = g[g["metric"] == "discrimination"].pivot_table(index="seed", columns="layer", values="value")
+            prof = common_profile(disc.to_numpy())
+            xd = disc.columns.to_numpy(float)
+            ax = axes[r, 1]
+            ax.plot(xd, prof, "o-", color=f"C{i}", ms=4,
+                    label=f"L={depth}: $R^2$ {f['discrimination_r2']:.3f} (line), D: {f['discrimination_start']:.3f}"
+                          f" $\\to$ {f['discrimination_end']:.3f}")
+            ax.plot(xd, xd / xd[-1], ":", color=f"C{i}", lw=0.8)
+        axes[r, 0].set_yscale("log")
+        axes[r, 0].set_title(f"{act} network: compression tr$(\\Sigma_W)$/tr$(\\Sigma_B)$ (geometric mean, band = seeds; "
+                             "dotted = median rate)", fontsize=9)
+        axes[r, 1].set_title(f"{act} network: discrimination, share of the way from $D_0$ to $D_{{L+1}}$ "
+                             "(least squares over seeds; dotted = linear)", fontsize=9)
+        axes[r, 1].set_ylabel(r"$(D_l - D_0)/(D_{L+1} - D_0)$")
+        for ax in axes[r]:
             ax.set_xlabel("layer (0 = input)")
-            ax.set_title(f"{act} network: " + (r"compression tr$(\Sigma_W)$/tr$(\Sigma_B)$" if metric == "compression"
-                                               else r"discrimination $1-\max\cos(\mu_k,\mu_{k'})$"), fontsize=10)
             ax.legend(fontsize=7)
-    fig.suptitle("Deep networks trained by GD on nearly-orthogonal data: geometric compression, linear discrimination"
-                 " (mean, band = seeds; dotted = fits over hidden layers)")
+    fig.suptitle("Deep networks trained by GD on nearly orthonormal data (Wang et al. 2023): "
+                 "geometric compression, linear discrimination")
     save(fig, out_pdf, out_png)
 
 
