@@ -50,8 +50,12 @@ def training(table: str, out_pdf: str, out_png: str, models: dict | None = None)
             ax.set_xlabel("epoch")
             if c == 0:
                 ax.set_ylabel(f"{dataset}\n{name}")
-            if r == 0 and c in (0, len(cols) - 1):
-                ax.legend(fontsize=7)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color="C0", ls="-", label="standard head (NC: blue; accuracy: train blue, test orange)"),
+               Line2D([], [], color="C3", ls="--", label="normalized head (NC: red dashed; accuracy: dashed)"),
+               Line2D([], [], color="C0", lw=0.7, alpha=0.6, label="first epoch at zero training error")]
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, bbox_to_anchor=(0.5, -0.02))
     fig.suptitle("Neural collapse over training from the initialization (train features at the classifier input): "
                  "standard vs normalized head; vertical line = zero training error (terminal phase)")
     save(fig, out_pdf, out_png)
@@ -73,7 +77,9 @@ def layerwise(table: str, out_pdf: str, out_png: str, models: dict | None = None
                 x, y = s.index.to_numpy(float), s.to_numpy()
                 hidden = x >= models.get(model.rsplit("-", 1)[0], {}).get("fit_from", 1)
                 label = model
-                if metric == "compression":
+                if metric in ("compression", "discrimination") and hidden.sum() < 3:
+                    label += " (fewer than 3 layers to fit)"
+                elif metric == "compression":
                     f = geometric_fit(x[hidden], y[hidden])
                     label += f" (rate {f['rate']:.2f}, $R^2$ {f['r2']:.2f})"
                     ax.plot(x[hidden], y[hidden][0] * f["rate"] ** (x[hidden] - x[hidden][0]), ":", color=f"C{i}")
@@ -122,13 +128,13 @@ def umap(spec: dict, runs: list, data_paths: list, model_paths: list, out_pdf: s
 
 
 def transfer(table: str, out_pdf: str, out_png: str, models: dict | None = None) -> None:
-    """Transfer accuracy per layer next to collapse (NC1) per layer of the same source models."""
+    """Transfer accuracy per layer next to compression C_l per layer of the same source models."""
     df = tables.read(table)
     df = df[(df["experiment"] == "transfer") & df["layer"].notna()]
     datasets = sorted(df["dataset"].unique())
     fig, axes = plt.subplots(len(datasets), 2, figsize=(10, 3.3 * len(datasets)), squeeze=False, constrained_layout=True)
     for r, dataset in enumerate(datasets):
-        for c, metric in enumerate(("transfer_acc", "nc1")):
+        for c, metric in enumerate(("transfer_acc", "compression")):
             ax = axes[r, c]
             for i, (model, g) in enumerate(df[(df["dataset"] == dataset) & (df["metric"] == metric)].groupby("model")):
                 s = g.groupby("layer")["value"].agg(["mean", "min", "max"])
@@ -138,11 +144,12 @@ def transfer(table: str, out_pdf: str, out_png: str, models: dict | None = None)
                     best = s["mean"].idxmax()
                     ax.plot([best], [s["mean"].max()], "*", color=f"C{i}", ms=12)
             ax.set_xlabel("layer (0 = input)")
-            if metric == "nc1":
+            if metric == "compression":
                 ax.set_yscale("log")
             ax.set_title(("linear-probe accuracy on held-out classes" if metric == "transfer_acc"
-                          else "NC1 on the source classes") + f" — {dataset}", fontsize=9)
+                          else r"compression $C_l$ = tr$(\Sigma_W)$/tr$(\Sigma_B)$ on the source classes") + f" — {dataset}",
+                         fontsize=9)
             ax.legend(fontsize=8)
-    fig.suptitle("Transfer (Wang et al. 2023): layers less collapsed on the source classes (higher NC1) probe better on "
-                 "held-out classes (star = best layer)")
+    fig.suptitle("Transfer (Wang et al. 2023): layers less compressed on the source classes (higher $C_l$) probe better "
+                 "on held-out classes (star = best layer)")
     save(fig, out_pdf, out_png)

@@ -40,9 +40,9 @@ def progressive(table: str, timing: str, out_pdf: str, out_png: str) -> None:
                           f" $\\to$ {f['discrimination_end']:.3f}")
             ax.plot(xd, xd / xd[-1], ":", color=f"C{i}", lw=0.8)
         axes[r, 0].set_yscale("log")
-        axes[r, 0].set_title(f"{act} network: compression tr$(\\Sigma_W)$/tr$(\\Sigma_B)$ (geometric mean, band = seeds; "
-                             "dotted = median rate)", fontsize=9)
-        axes[r, 1].set_title(f"{act} network: discrimination, share of the way from $D_0$ to $D_{{L+1}}$ "
+        axes[r, 0].set_title(f"{act} network: compression tr$(\\Sigma_W)$/tr$(\\Sigma_B)$\n"
+                             "(geometric mean, band = seeds; dotted = median rate)", fontsize=9)
+        axes[r, 1].set_title(f"{act} network: discrimination, share of the way from $D_0$ to $D_{{L+1}}$\n"
                              "(least squares over seeds; dotted = linear)", fontsize=9)
         axes[r, 1].set_ylabel(r"$(D_l - D_0)/(D_{L+1} - D_0)$")
         for ax in axes[r]:
