@@ -94,14 +94,15 @@ def layer_fits(g: pd.DataFrame, fit_from: int = 1) -> dict[str, float]:
     per = g[g["layer"] >= fit_from].pivot_table(index="layer", columns="metric", values="value").sort_index()
     out["fit_layers"] = len(per)
     if len(per) < 3:
-        return {**out, "compression_rate": float("nan"), "compression_r2": float("nan"),
-                "discrimination_slope": float("nan"), "discrimination_r2": float("nan")}
+        return {**out, "compression_rate": float("nan"), "compression_r2": float("nan"), "discrimination_slope":
+                float("nan"), "discrimination_intercept": float("nan"), "discrimination_r2": float("nan")}
     if "compression" in per:
         c = geometric_fit(per.index.to_numpy(float), per["compression"].to_numpy())
         out.update({"compression_rate": c["rate"], "compression_r2": c["r2"]})
     if "discrimination" in per:
         d = linear_fit(per.index.to_numpy(float), per["discrimination"].to_numpy())
-        out.update({"discrimination_slope": d["slope"], "discrimination_r2": d["r2"]})
+        out.update({"discrimination_slope": d["slope"], "discrimination_intercept": d["intercept"],
+                    "discrimination_r2": d["r2"]})
     return out
 
 

@@ -7,7 +7,7 @@ import torch
 
 from lowdim import tables
 from lowdim.figures import plt, save
-from lowdim.metrics.fits import geometric_fit, linear_fit
+from lowdim.studies.collapse.analyze import layer_fits
 from lowdim.studies.collapse.train import load_trained
 
 NC_TITLES = {
@@ -70,23 +70,29 @@ def layerwise(table: str, out_pdf: str, out_png: str, models: dict | None = None
     datasets = sorted(df["dataset"].unique())
     fig, axes = plt.subplots(len(datasets), 3, figsize=(13, 3.4 * len(datasets)), squeeze=False, constrained_layout=True)
     for r, dataset in enumerate(datasets):
+        sub = df[df["dataset"] == dataset]
+        # the claims' fits (layer_fits, from each model's fit_from), here on the seed mean
+        fits = {model: layer_fits(g.groupby(["layer", "metric"], as_index=False)["value"].mean(),
+                                  models.get(model.rsplit("-", 1)[0], {}).get("fit_from", 1))
+                for model, g in sub.groupby("model")}
         for c, metric in enumerate(("nc1", "compression", "discrimination")):
             ax = axes[r, c]
-            for i, (model, g) in enumerate(df[(df["dataset"] == dataset) & (df["metric"] == metric)].groupby("model")):
+            for i, (model, g) in enumerate(sub[sub["metric"] == metric].groupby("model")):
                 s = g.groupby("layer")["value"].mean()
                 x, y = s.index.to_numpy(float), s.to_numpy()
-                hidden = x >= models.get(model.rsplit("-", 1)[0], {}).get("fit_from", 1)
+                f = fits[model]
+                fitted = x >= f["fit_from"]
                 label = model
-                if metric in ("compression", "discrimination") and hidden.sum() < 3:
+                if metric != "nc1" and f["fit_layers"] < 3:
                     label += " (fewer than 3 layers to fit)"
                 elif metric == "compression":
-                    f = geometric_fit(x[hidden], y[hidden])
-                    label += f" (rate {f['rate']:.2f}, $R^2$ {f['r2']:.2f})"
-                    ax.plot(x[hidden], y[hidden][0] * f["rate"] ** (x[hidden] - x[hidden][0]), ":", color=f"C{i}")
+                    label += f" (rate {f['compression_rate']:.2f}, $R^2$ {f['compression_r2']:.2f})"
+                    ax.plot(x[fitted], y[fitted][0] * f["compression_rate"] ** (x[fitted] - x[fitted][0]), ":",
+                            color=f"C{i}")
                 elif metric == "discrimination":
-                    f = linear_fit(x[hidden], y[hidden])
-                    label += f" (slope {f['slope']:.3f}, $R^2$ {f['r2']:.2f})"
-                    ax.plot(x[hidden], f["intercept"] + f["slope"] * x[hidden], ":", color=f"C{i}")
+                    label += f" (slope {f['discrimination_slope']:.3f}, $R^2$ {f['discrimination_r2']:.2f})"
+                    ax.plot(x[fitted], f["discrimination_intercept"] + f["discrimination_slope"] * x[fitted], ":",
+                            color=f"C{i}")
                 ax.plot(x, y, "o-", color=f"C{i}", label=label, ms=4)
             if metric != "discrimination":
                 ax.set_yscale("log")

@@ -56,17 +56,20 @@ def progressive(spec: dict, job: str, out: str, checkpoint: str) -> None:
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=p["epochs"], eta_min=p["lr_min"])
     model = f"{activation}-L{depth}"
 
-    def seed_losses():
-        return losses(net(x), y, p["loss"], p["output_scale"])
+    last: dict = {}
+
+    def loss_fn(_):  # one full-batch step per epoch; its per-seed losses are what record() reads
+        last["values"] = losses(net(x), y, p["loss"], p["output_scale"])
+        return last["values"].sum()
 
     def record(epoch):  # per-seed losses go into the (checkpointed) history, so resumes keep them
         every = (epoch + 1) % p["record_every"] == 0 or epoch + 1 == p["epochs"]
-        values = seed_losses()
+        values = last["values"].detach()  # the epoch's loss before its step, as the authors check it
         done = bool((values < p["tol"]).all())
         return {"done": float(done), **({f"seed_loss_{i}": v for i, v in enumerate(values.tolist())}
                                         if every or done else {})}
 
-    history = fit(f"dln/progressive/{job}", net, opt, lambda _: seed_losses().sum(), lambda e: [None],
+    history = fit(f"dln/progressive/{job}", net, opt, loss_fn, lambda e: [None],
                   p["epochs"], Checkpointer(Path(checkpoint), params_hash([spec, job]), p["checkpoint_every"]),
                   scheduler=sched, on_epoch_end=record, stop=lambda r: r.get("done", 0.0) > 0)
     rows = [row("progressive", model, DATASET, s, h["epoch"], None, "loss", h[f"seed_loss_{i}"], "epoch")
