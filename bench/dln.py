@@ -21,7 +21,7 @@ import torch
 
 from lowdim.data.synthetic import lowrank_target
 from lowdim.models.linear import DeepLinear, orthogonal
-from lowdim.studies.dln.parsimony import Factors, compress
+from lowdim.models.factors import Chain as Factors, compress
 from lowdim.studies.dln.progressive import losses
 
 

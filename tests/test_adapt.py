@@ -10,7 +10,7 @@ from torch import nn
 
 from lowdim.models.adapters import TARGETS, AdaptedLinear, adapt, adapters, compress_adapters, param_groups
 from lowdim.studies import adapt as adapt_study
-from lowdim.studies.dln.parsimony import compress
+from lowdim.models.factors import compress
 
 
 def tiny_bert(seed: int = 0):

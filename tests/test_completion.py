@@ -11,7 +11,7 @@ from lowdim.errors import DivergedError
 from lowdim.studies.completion.core import (Chain, Observations, als, compressed_chain, full_chain, masked_loss,
                                             narrow_chain, relative_error, synthetic, train_chain)
 from lowdim.studies.completion.experiments import split_ratings
-from lowdim.studies.dln.parsimony import compress
+from lowdim.models.factors import compress
 
 
 def test_synthetic_problems_are_rank_r_and_split_every_entry_once():

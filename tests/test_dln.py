@@ -10,7 +10,8 @@ import torch
 
 from lowdim.metrics import principal_angles
 from lowdim.models.linear import DeepLinear
-from lowdim.studies.dln.parsimony import Factors, compress, subspace_metrics
+from lowdim.models.factors import Chain as Factors, compress
+from lowdim.studies.dln.parsimony import subspace_metrics
 from lowdim.studies.dln.progressive import losses
 
 

@@ -8,7 +8,7 @@ y = W x + b + F_k ... F_1 x, computed through the narrow path (never forming Del
 * Deep LoRA (depth 3): Delta W = W_3 W_2 W_1 with scaled orthogonal init (``init_scale``, 1e-3
   in the paper), width r;
 * compressed Deep LoRA: the factors of the compressed deep linear network
-  [V_1^T, eps I_2r (3 times), U_L] (``lowdim.studies.dln.parsimony.compress``) built from one
+  [V_1^T, eps I_2r (3 times), U_L] (``lowdim.models.factors.compress``) built from one
   batch's gradient at a full-width initialization; its outer factors are marked for gamma * lr.
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from lowdim.models import factors as chain
 from lowdim.models.linear import orthogonal
-from lowdim.studies.dln.parsimony import compress
 
 #: which linear layers of a BERT-family encoder get adapters
 TARGETS = {
@@ -41,16 +41,10 @@ class AdaptedLinear(nn.Module):
 
     def delta(self) -> torch.Tensor:
         """Delta W = F_k ... F_1 (out x in)."""
-        out = self.factors[0]
-        for f in self.factors[1:]:
-            out = f @ out
-        return out
+        return chain.product(list(self.factors))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = x
-        for f in self.factors:
-            h = h @ f.T.to(h.dtype)
-        return self.base(x) + h
+        return self.base(x) + chain.apply(list(self.factors), x)
 
 
 def lora_factors(base: nn.Linear, rank: int, generator: torch.Generator) -> list[torch.Tensor]:
@@ -99,7 +93,7 @@ def compress_adapters(model: nn.Module, loss: torch.Tensor, rank: int, init_scal
     mods = adapters(model)
     grads = torch.autograd.grad(loss, [m.factors[0] for m in mods.values()])
     for (name, mod), g in zip(mods.items(), grads):
-        fs = compress([f.detach().double() for f in mod.factors], g.double(), rank, init_scale)
+        fs = chain.compress([f.detach().double() for f in mod.factors], g.double(), rank, init_scale)
         mod.factors = nn.ParameterList(nn.Parameter(f.float()) for f in fs)
         mod.outer = True
 
@@ -108,12 +102,9 @@ def param_groups(model: nn.Module, lr: float, gamma: float, extra: list[nn.Param
     """Adapter factors at lr (outer factors of compressed adapters at gamma * lr) + ``extra`` (head)."""
     inner, outer = [], []
     for mod in adapters(model).values():
-        fs = list(mod.factors)
-        if mod.outer:
-            outer += [fs[0], fs[-1]]
-            inner += fs[1:-1]
-        else:
-            inner += fs
+        i, o = chain.outer_split(mod.factors, mod.outer)
+        inner += i
+        outer += o
     groups = [{"params": inner + list(extra), "lr": lr}]
     if outer:
         groups.append({"params": outer, "lr": gamma * lr})

@@ -10,6 +10,8 @@ from typing import Sequence
 
 import torch
 
+from lowdim.models import factors
+
 
 def orthogonal(shape: tuple[int, int], scale: float, generator: torch.Generator, dtype=torch.float64) -> torch.Tensor:
     """``scale`` times a Haar-random matrix with orthonormal rows or columns."""
@@ -53,7 +55,4 @@ class DeepLinear(torch.nn.Module):
 
     def product(self) -> torch.Tensor:
         """End-to-end matrix W_L ... W_1 (S, d_L, d_0) (linear networks only)."""
-        out = self.weights[0]
-        for w in self.weights[1:]:
-            out = torch.matmul(w, out)
-        return out
+        return factors.product(list(self.weights))

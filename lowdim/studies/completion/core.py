@@ -22,7 +22,7 @@ import torch
 
 from lowdim.config import params_hash
 from lowdim.models.linear import DeepLinear
-from lowdim.studies.dln.parsimony import compress
+from lowdim.models import factors
 from lowdim.train import Checkpointer, fit
 
 
@@ -73,42 +73,9 @@ def synthetic(dim: int, rank: int, observed: float, seeds: list[int]) -> tuple[O
 GATHER_SPARSITY = 64
 
 
-class Chain(torch.nn.Module):
-    """S stacked factor chains; ``factors[i]`` is (S, d_{i+1}, d_i), the first applied first,
-    so the end-to-end matrix is factors[-1] @ ... @ factors[0]. ``outer`` marks the first and
-    last factor of a compressed chain (trained at gamma * lr)."""
-
-    def __init__(self, factors: list[torch.Tensor], outer: bool = False):
-        super().__init__()
-        self.factors = torch.nn.ParameterList(torch.nn.Parameter(f.clone()) for f in factors)
-        self.outer = outer
-
-    @property
-    def widths(self) -> list[int]:
-        return [self.factors[0].shape[-1]] + [f.shape[-2] for f in self.factors]
-
-    def param_groups(self, lr: float, gamma: float) -> list[dict]:
-        if not self.outer:
-            return [{"params": list(self.factors), "lr": lr}]
-        return [{"params": list(self.factors[1:-1]), "lr": lr},
-                {"params": [self.factors[0], self.factors[-1]], "lr": gamma * lr}]
-
-    def split(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """(left (S, m, k), right (S, k, n)) with left @ right the end-to-end matrix, split at
-        the narrowest width k."""
-        widths = self.widths
-        cut = int(np.argmin(widths[1:-1])) + 1  # an inner width
-        right = self.factors[0]
-        for f in self.factors[1:cut]:
-            right = f @ right
-        left = self.factors[cut]
-        for f in self.factors[cut + 1:]:
-            left = f @ left
-        return left, right
-
-    def product(self) -> torch.Tensor:
-        left, right = self.split()
-        return left @ right
+class Chain(factors.Chain):
+    """S stacked factor chains (``lowdim.models.factors.Chain``), ``factors[i]`` (S, d_{i+1}, d_i),
+    read at observed entries."""
 
     def predict(self, obs: Observations) -> torch.Tensor:
         """Predictions at the observed entries, (S, N)."""
@@ -149,15 +116,13 @@ def full_chain(shape: tuple[int, int], width: int, depth: int, init_scale: float
 def compressed_chain(full: Chain, train: Observations, rank: int, init_scale: float) -> Chain:
     """The compressed factorization of ``full`` (Yaras et al. 2024, Sec. 3): from the first
     factor's gradient at initialization, per problem, [V_1^T, eps I_2r (L times), U_L] — the same
-    construction as the compressed deep linear network (``lowdim.studies.dln.parsimony.compress``).
+    construction as the compressed deep linear network (``lowdim.models.factors.compress``).
     Its outer factors are trained at gamma * lr (the discrepant learning rate that lets both
     singular spaces move in completion, where the first gradient only estimates them)."""
     params = list(full.factors)
     loss = masked_loss(full.predict(train), train).sum()
     grad_first = torch.autograd.grad(loss, params[0])[0]  # (S, w, n)
-    per_seed = [compress([p[s].detach() for p in params], grad_first[s], rank, init_scale)
-                for s in range(grad_first.shape[0])]
-    return Chain([torch.stack([fs[i] for fs in per_seed]) for i in range(len(per_seed[0]))], outer=True)
+    return Chain(factors.compress_stacked([p.detach() for p in params], grad_first, rank, init_scale), outer=True)
 
 
 def narrow_chain(shape: tuple[int, int], width: int, depth: int, init_scale: float, seeds: list[int]) -> Chain:

@@ -15,6 +15,7 @@ from lowdim.config import params_hash
 from lowdim.data.synthetic import lowrank_target
 from lowdim.io import write_json
 from lowdim.metrics.subspace import principal_angles
+from lowdim.models.factors import Chain, compress
 from lowdim.models.linear import DeepLinear, orthogonal
 from lowdim.studies.dln import row
 from lowdim.train import Checkpointer, fit, pick_device
@@ -90,38 +91,6 @@ def invariant(spec: dict, job: str, out: str, checkpoint: str) -> None:
     tables.write(tables.frame(rows, params_hash(spec)), out)
 
 
-def compress(weights: list[torch.Tensor], grad_first: torch.Tensor, rank: int, eps: float) -> list[torch.Tensor]:
-    """The compressed network of Yaras et al. (2023, Sec. 4): from the first layer's gradient
-    G = U_g S V_g^T at initialization, V_1 is an orthonormal basis of
-    span{V_g[:, :r]} + span{W_1^T U_g[:, :r]} (2r columns) and U_L = W_{L:1}(0) V_1 / eps^L.
-    Returns the L + 2 factors [V_1^T, eps I_2r (L times), U_L], first applied first, whose
-    product U_L (eps I)^L V_1^T equals W_{L:1}(0) V_1 V_1^T."""
-    u_g, _, vt_g = torch.linalg.svd(grad_first)
-    w1 = weights[0]
-    v1 = torch.linalg.qr(torch.cat([vt_g[:rank].T, w1.T @ u_g[:, :rank]], dim=1))[0]  # (d, 2r)
-    product = weights[0]
-    for w in weights[1:]:
-        product = w @ product
-    depth = len(weights)
-    u_l = product @ v1 / eps**depth  # (d, 2r)
-    middle = [eps * torch.eye(2 * rank, dtype=w1.dtype, device=w1.device) for _ in range(depth)]
-    return [v1.T.contiguous()] + middle + [u_l]
-
-
-class Factors(torch.nn.Module):
-    """A product of factor matrices (first applied first) with its end-to-end matrix."""
-
-    def __init__(self, factors: list[torch.Tensor]):
-        super().__init__()
-        self.factors = torch.nn.ParameterList(torch.nn.Parameter(f.clone()) for f in factors)
-
-    def product(self) -> torch.Tensor:
-        out = self.factors[0]
-        for f in self.factors[1:]:
-            out = f @ out
-        return out
-
-
 def compressed(spec: dict, out: str, timing_out: str, summary_out: str, checkpoint_dir: str) -> None:
     """Full width vs compressed (width 2r) vs narrow random (width 2r) on a fully observed rank-r target."""
     p = spec["compressed"]
@@ -129,24 +98,19 @@ def compressed(spec: dict, out: str, timing_out: str, summary_out: str, checkpoi
     seed, d, r, depth, eps = spec["seeds"][0], p["dim"], p["rank"], p["depth"], p["init_scale"]
     phi = torch.as_tensor(lowrank_target(d, r, seed), device=device)
     full_net = DeepLinear([d] * (depth + 1), [seed], eps).to(device)
-    full = Factors([w.detach()[0] for w in full_net.weights])
+    full = Chain([w.detach()[0] for w in full_net.weights])
     loss0 = 0.5 * (full.product() - phi).pow(2).sum()
     grad_first = torch.autograd.grad(loss0, full.factors[0])[0]
-    comp = Factors(compress([f.detach() for f in full.factors], grad_first, r, eps))
+    comp = Chain(compress([f.detach() for f in full.factors], grad_first, r, eps), outer=True)
     g = torch.Generator().manual_seed(seed + 1)
     widths = [d] + [2 * r] * (depth - 1) + [d]
-    narrow = Factors([orthogonal((widths[i + 1], widths[i]), eps, g).to(device) for i in range(depth)])
+    narrow = Chain([orthogonal((widths[i + 1], widths[i]), eps, g).to(device) for i in range(depth)])
     nets = {"full": full, "compressed": comp, "narrow": narrow}
     ref: dict[int, torch.Tensor] = {}
     rows, timing, summary = [], [], {}
     phi_norm = float(phi.norm())
     for name, net in nets.items():
-        if name == "compressed":
-            groups = [{"params": list(net.factors[1:-1]), "lr": p["lr"]},
-                      {"params": [net.factors[0], net.factors[-1]], "lr": p["gamma"] * p["lr"]}]
-            opt = torch.optim.SGD(groups)
-        else:
-            opt = torch.optim.SGD(net.parameters(), lr=p["lr"])
+        opt = torch.optim.SGD(net.param_groups(p["lr"], p["gamma"]))
         clock = {"start": time.perf_counter(), "paused": 0.0}
 
         def record(epoch, net=net, name=name, clock=clock):

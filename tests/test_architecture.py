@@ -1,0 +1,52 @@
+"""The package's layering: studies import the shared layers, never each other; the shared layers
+never import a study. Checked on the source (AST), so an import inside a function counts too."""
+
+import ast
+from pathlib import Path
+
+import lowdim
+
+ROOT = Path(lowdim.__file__).parent
+#: layers every study may use; none of them may import a study (or the scorecard above the studies)
+SHARED = ("data", "models", "train", "metrics", "figures")
+
+
+def imported(path: Path) -> set[str]:
+    """Every lowdim module a source file imports, absolute names."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return {m for m in out if m.split(".")[0] == "lowdim"}
+
+
+def forbidden(root: Path) -> list[str]:
+    """'file imports module' for every import that breaks the layering under ``root`` (a lowdim tree)."""
+    bad = []
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root).parts
+        for mod in sorted({".".join(m.split(".")[:3]) for m in imported(path)}):  # lowdim.<layer>.<study>
+            target = mod.split(".")[1:]
+            if parts[0] == "studies" and len(parts) > 2 and target[:1] == ["studies"] and target[1:2] != [parts[1]]:
+                bad.append(f"{'/'.join(parts)} imports {mod} (a study imports another study)")
+            if parts[0] in SHARED and target[:1] in (["studies"], ["claims"]):
+                bad.append(f"{'/'.join(parts)} imports {mod} (a shared layer imports a study)")
+    return bad
+
+
+def test_no_forbidden_imports():
+    assert forbidden(ROOT) == []
+
+
+def test_the_check_finds_a_forbidden_import(tmp_path):
+    for rel, text in {"studies/a/x.py": "from lowdim.studies.b.y import f\n",
+                      "studies/b/y.py": "def f():\n    from lowdim.studies.b import z\n",
+                      "models/m.py": "import lowdim.studies.a.x\n"}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    found = forbidden(tmp_path)
+    assert len(found) == 2, found
+    assert found[0].startswith("models/m.py imports lowdim.studies.a ")
+    assert found[1].startswith("studies/a/x.py imports lowdim.studies.b ")
