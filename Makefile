@@ -6,7 +6,9 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: all install run test lint bench clean
+SLURM_PLUGINS := $(VENV)/slurm-plugins
+
+.PHONY: all install install-slurm run test lint bench clean
 all: run
 
 install: $(STAMP)
@@ -17,10 +19,19 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# On a cluster's login node: the Slurm executor in the venv itself (see requirements-slurm.lock).
+install-slurm: $(STAMP)
+	$(PY) -m pip install --quiet --no-deps -r requirements-slurm.lock
+
+# For the test suite's Slurm module only: the executor aside, put on PYTHONPATH by those tests.
+$(SLURM_PLUGINS)/.installed: requirements-slurm.lock $(STAMP)
+	$(PY) -m pip install --quiet --no-deps --target $(SLURM_PLUGINS) -r requirements-slurm.lock
+	touch $@
+
 run: $(STAMP)
 	PATH=$(abspath $(VENV))/bin:$$PATH snakemake --cores all
 
-test: $(STAMP)
+test: $(STAMP) $(SLURM_PLUGINS)/.installed
 	PATH=$(abspath $(VENV))/bin:$$PATH python -m pytest -q
 
 lint: $(STAMP)

@@ -19,6 +19,7 @@ configfile: "params.yaml"
 report: "workflow/report/workflow.rst"
 
 
+config.update(lowdim_config.complete(config))  # keys a params file leaves out take their defaults (lowdim/specs)
 try:
     lowdim_config.validate(config)
 except lowdim_config.ParamsError as e:

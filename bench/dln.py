@@ -22,7 +22,7 @@ import torch
 from lowdim.data.synthetic import lowrank_target
 from lowdim.models.linear import DeepLinear, orthogonal
 from lowdim.models.factors import Chain as Factors, compress
-from lowdim.studies.dln.progressive import losses
+from lowdim.studies.dln.experiments import losses
 
 
 def sync(device):

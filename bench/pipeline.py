@@ -1,14 +1,19 @@
 """Time the default study end to end against its budget (run on demand, not in tests).
 
-    python bench/pipeline.py            # fresh copy of the project, default params.yaml
+    python bench/pipeline.py             # fresh copy of the project, default params.yaml
     python bench/pipeline.py --keep DIR  # ... kept in DIR (results/, logs/) for inspection
 
-Prints the cold `snakemake --cores all` time and the no-op re-run time, each with its ratio
-to the budget (10 minutes cold, 3 seconds no-op, on 2 CPU cores).
+Prints, as each completes: the cold `snakemake --cores all` time, the no-op re-run time, the time
+after editing one parameter (dln.compressed.lr: one training job and what reads it), each with
+its ratio to the budget (10 minutes cold, 8 minutes for the studies before rhm, 3 seconds
+no-op); then the per-rule table of the cold run: wall seconds summed over the rule's jobs, split
+into start-up (interpreter and imports, before the step runs) and work (the step itself, as
+`python -m lowdim` reports it in the job's log).
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -16,9 +21,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import env, make_project  # noqa: E402
+from conftest import env, make_project, write_params  # noqa: E402
 
-BUDGET_COLD, BUDGET_NOOP = 600.0, 3.0
+BUDGET_COLD, BUDGET_STUDIES, BUDGET_NOOP = 600.0, 480.0, 3.0
 
 
 def timed(cmd: list[str], cwd: Path) -> float:
@@ -27,14 +32,44 @@ def timed(cmd: list[str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
+def rule_table(project: Path) -> list[tuple[str, int, float, float]]:
+    """(rule, jobs, wall s, work s) from the benchmark files and the jobs' logs."""
+    import pandas as pd
+
+    rows: dict[str, list] = {}
+    for bench in sorted((project / "logs" / "benchmarks").glob("**/*.tsv")):
+        rel = bench.relative_to(project / "logs" / "benchmarks").with_suffix("")
+        log = project / "logs" / rel.parent / f"{rel.name}.log"
+        wall = float(pd.read_csv(bench, sep="\t")["s"].iloc[-1])
+        found = re.findall(r"finished in ([\d.]+) s", log.read_text()) if log.exists() else []
+        work = float(found[-1]) if found else float("nan")
+        rule = f"{rel.parent}/{rel.name.split('_')[0]}"
+        r = rows.setdefault(rule, [0, 0.0, 0.0])
+        r[0] += 1
+        r[1] += wall
+        r[2] += work
+    return sorted(((k, *v) for k, v in rows.items()), key=lambda r: -r[2])
+
+
 def main() -> None:
     keep = sys.argv[sys.argv.index("--keep") + 1] if "--keep" in sys.argv else None
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(keep or tmp) / "lowdim", overlay=None)
         cold = timed(["snakemake", "--cores", "all"], project)
+        print(f"cold run      : {cold:7.1f} s  budget {BUDGET_COLD:.0f} s ratio {cold / BUDGET_COLD:.2f}; "
+              f"before rhm {BUDGET_STUDIES:.0f} s ratio {cold / BUDGET_STUDIES:.2f}", flush=True)
         noop = min(timed(["snakemake", "--cores", "all"], project) for _ in range(3))
-    print(f"cold run : {cold:7.1f} s  budget {BUDGET_COLD:.0f} s  ratio {cold / BUDGET_COLD:.2f}")
-    print(f"no-op run: {noop:7.2f} s  budget {BUDGET_NOOP:.0f} s    ratio {noop / BUDGET_NOOP:.2f}")
+        print(f"no-op run     : {noop:7.2f} s  budget {BUDGET_NOOP:.0f} s   ratio {noop / BUDGET_NOOP:.2f}", flush=True)
+        table = rule_table(project)
+        write_params(project, {"dln": {"compressed": {"lr": 0.4}}})
+        edit = timed(["snakemake", "--cores", "all"], project)
+        print(f"one-param edit: {edit:7.1f} s  (dln.compressed.lr: dln_compressed, its table, figures, claims)", flush=True)
+    print(f"\n{'rule':32s} {'jobs':>4s} {'wall s':>8s} {'start-up s':>10s} {'work s':>8s}")
+    for rule, jobs, wall, work in table:
+        print(f"{rule:32s} {jobs:4d} {wall:8.1f} {wall - work:10.1f} {work:8.1f}")
+    total_wall, total_work = sum(r[2] for r in table), sum(r[3] for r in table)
+    print(f"{'total (core-seconds)':32s} {sum(r[1] for r in table):4d} {total_wall:8.1f} {total_wall - total_work:10.1f} "
+          f"{total_work:8.1f}")
 
 
 if __name__ == "__main__":

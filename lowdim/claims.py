@@ -423,31 +423,60 @@ def _dev(ev):
     return final_dev(ev.tables["adapt"])
 
 
+def _paired(last: pd.DataFrame, n: int, rank: int) -> pd.Series:
+    """Per seed, Deep LoRA minus LoRA final dev Pearson at (n, rank): the same seed draws the same n
+    pairs and the same head for both methods, so the difference is paired."""
+    sub = last[(last["n"] == n) & (last["rank"] == rank)].pivot_table(index="seed", columns="method", values="value")
+    return (sub["deep_lora"] - sub["lora"]).dropna()
+
+
+def _stated(iv: dict) -> str:
+    return f"{iv['mean']:+.3f} [{iv['low']:+.3f}, {iv['high']:+.3f}] ({iv['method']}, {iv['n']} seeds)"
+
+
 @claim("deep_lora_small_n", "adapt", "Yaras et al. 2024", "Sec. 4, Fig. 7",
-       "With few training samples Deep LoRA fine-tunes at least as well as LoRA.")
+       "With few training samples (n = 16) Deep LoRA fine-tunes better than LoRA (final dev Pearson, STS-B).",
+       paper_value="n = 16, BERT-base-cased, 500 steps, 20 seeds: LoRA 0.529 +- 0.122, Deep LoRA 0.598 +- 0.103 (authors' "
+                   "logs experiments/stsb_fewshot/16; 5 seeds per method re-read here: LoRA 0.55, Deep LoRA 0.62)")
 def _small_n(ev, th):
+    from lowdim.metrics.stats import interval, verdict
+
     last = _dev(ev)
     n = int(last["n"].min())
-    m = last[last["n"] == n].groupby(["method", "rank"])["value"].mean()
-    pairs = [(r, m[("deep_lora", r)] - m[("lora", r)]) for r in sorted({r for _, r in m.index})
-             if ("deep_lora", r) in m and ("lora", r) in m]
-    if not pairs:
-        return float("nan"), "LoRA and Deep LoRA at the same rank", False, "missing"
-    gap = float(np.mean([g for _, g in pairs]))
-    return gap, ">= 0 (Deep LoRA minus LoRA dev Pearson)", bool(gap >= 0), f"n = {n}, ranks {[r for r, _ in pairs]}"
+    rank = int(ev.summaries.get("adapt", {}).get("rank", last["rank"].mode().iloc[0]))  # the samples sweep's rank
+    iv = interval(_paired(last, n, rank))
+    v = verdict(iv)
+    means = last[(last["n"] == n) & (last["rank"] == rank)].groupby("method")["value"].mean()
+    detail = (f"{v}; n = {n}, rank {rank}: LoRA {means.get('lora', float('nan')):.3f}, Deep LoRA "
+              f"{means.get('deep_lora', float('nan')):.3f} (mean final dev Pearson)")
+    return iv["mean"], "Deep LoRA - LoRA > 0 over the whole interval of the per-seed difference", v == "yes", \
+        f"{_stated(iv)}; {detail}"
 
 
 @claim("deep_lora_rank_robust", "adapt", "Yaras et al. 2024", "Sec. 4, Fig. 8",
-       "Deep LoRA's dev performance varies less across adapter ranks than LoRA's.")
+       "At n = 16, LoRA degrades as its rank grows while Deep LoRA does not.",
+       paper_value="n = 16, 200 steps, 5 seeds: LoRA falls from ~0.59 (rank 2) to ~0.18 (rank 64), Deep LoRA stays "
+                   "0.59-0.67 (authors' logs experiments/stsb_fewshot_16_varying_rank; rank 64 re-read here, seeds 1, 2, 4: "
+                   "LoRA 0.22, Deep LoRA 0.64)")
 def _rank_robust(ev, th):
+    from lowdim.metrics.stats import interval, verdict
+
     last = _dev(ev)
-    n = last.groupby("n")["rank"].nunique().idxmax()
-    m = last[last["n"] == n].groupby(["method", "rank"])["value"].mean()
-    spread = {meth: float(g.max() - g.min()) for meth, g in m.groupby(level=0)}
-    if min(last[last["n"] == n].groupby("method")["rank"].nunique(), default=0) < 2:
+    n = int(last.groupby("n")["rank"].nunique().idxmax())
+    ranks = sorted(last[last["n"] == n]["rank"].unique().tolist())
+    if len(ranks) < 2:
         return float("nan"), "two ranks per method", False, "fewer than two ranks"
-    return spread["deep_lora"], f"< LoRA's spread {spread['lora']:.3f}", bool(spread["deep_lora"] < spread["lora"]), \
-        f"n = {n}, ranks {sorted(last['rank'].unique().tolist())}"
+    lo, hi = ranks[0], ranks[-1]
+    # per seed: how much more Deep LoRA keeps than LoRA when the rank grows from lo to hi
+    change = {m: last[(last["n"] == n) & (last["method"] == m)].pivot_table(index="seed", columns="rank", values="value")
+              for m in ("lora", "deep_lora")}
+    kept = ((change["deep_lora"][hi] - change["deep_lora"][lo]) - (change["lora"][hi] - change["lora"][lo])).dropna()
+    iv = interval(kept)
+    v = verdict(iv)
+    means = {m: c.mean() for m, c in change.items()}
+    ends = "; ".join(f"{m}: " + ", ".join(f"r{r} {means[m][r]:.3f}" for r in ranks) for m in ("lora", "deep_lora"))
+    return iv["mean"], f"(Deep LoRA's change - LoRA's change) from rank {lo} to {hi} > 0 over the whole interval", \
+        v == "yes", f"{_stated(iv)}; {v}; n = {n}: {ends}"
 
 
 # --- evaluation and outputs ------------------------------------------------------------------------

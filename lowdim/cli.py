@@ -1,13 +1,14 @@
 """``python -m lowdim <group> <step> --arg value ...``: the one entry point Snakemake rules call.
 
-Each step is a plain function; its keyword arguments become ``--options`` (``dict``
-arguments take JSON, ``list`` arguments take several values). Every lowdim failure prints
+Each step is a plain function; its keyword arguments become ``--options`` (typed specs from
+``lowdim.specs`` and ``dict`` arguments take JSON, ``list`` arguments take several values). Every lowdim failure prints
 as one line, ``lowdim: error: ...``, and exits with status 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import inspect
 import json
@@ -26,7 +27,7 @@ COMMANDS: dict[str, dict[str, str]] = {
     "params": {"check": "lowdim.steps:check_params"},
     "data": {"prepare": "lowdim.steps:prepare_data", "list": "lowdim.steps:list_data"},
     "collapse": {
-        "train": "lowdim.studies.collapse.train:train", "features": "lowdim.studies.collapse.analyze:features",
+        "train": "lowdim.studies.collapse.experiments:train", "features": "lowdim.studies.collapse.analyze:features",
         "metrics": "lowdim.studies.collapse.analyze:metrics", "transfer": "lowdim.studies.collapse.analyze:transfer",
         "aggregate": "lowdim.studies.collapse.analyze:aggregate",
         "figure-training": "lowdim.studies.collapse.figures:training",
@@ -34,8 +35,8 @@ COMMANDS: dict[str, dict[str, str]] = {
         "figure-umap": "lowdim.studies.collapse.figures:umap", "figure-transfer": "lowdim.studies.collapse.figures:transfer",
     },
     "dln": {
-        "progressive": "lowdim.studies.dln.progressive:progressive", "invariant": "lowdim.studies.dln.parsimony:invariant",
-        "compressed": "lowdim.studies.dln.parsimony:compressed", "aggregate": "lowdim.studies.dln.analyze:aggregate",
+        "progressive": "lowdim.studies.dln.experiments:progressive", "invariant": "lowdim.studies.dln.experiments:invariant",
+        "compressed": "lowdim.studies.dln.experiments:compressed", "aggregate": "lowdim.studies.dln.analyze:aggregate",
         "figure-progressive": "lowdim.studies.dln.figures:progressive", "figure-spectra": "lowdim.studies.dln.figures:spectra",
         "figure-trajectories": "lowdim.studies.dln.figures:trajectories",
     },
@@ -48,12 +49,12 @@ COMMANDS: dict[str, dict[str, str]] = {
         "figure-movielens": "lowdim.studies.completion.figures:movielens",
     },
     "adapt": {
-        "finetune": "lowdim.studies.adapt.finetune:finetune", "aggregate": "lowdim.studies.adapt.analyze:aggregate",
+        "finetune": "lowdim.studies.adapt.experiments:finetune", "aggregate": "lowdim.studies.adapt.analyze:aggregate",
         "figure-samples": "lowdim.studies.adapt.figures:samples", "figure-ranks": "lowdim.studies.adapt.figures:ranks",
         "figure-curves": "lowdim.studies.adapt.figures:curves", "figure-spectra": "lowdim.studies.adapt.figures:spectra",
     },
     "claims": {"score": "lowdim.claims:score", "readme": "lowdim.claims:readme"},
-    "dvc": {"sync": "lowdim.dvc:sync"},
+    "dvc": {"sync": "lowdim.dvc:sync", "deps": "lowdim.dvc:deps"},
 }
 
 
@@ -72,15 +73,30 @@ def _add_function(parser: argparse.ArgumentParser, fn: Callable) -> None:
         kwargs: dict = {"required": p.default is inspect.Parameter.empty, "dest": name}
         if p.default is not inspect.Parameter.empty:
             kwargs["default"] = p.default
-        if hint is dict or origin is dict:
+        if dataclasses.is_dataclass(hint) or (origin is dict and dataclasses.is_dataclass(typing.get_args(hint)[1])):
+            kwargs["type"] = _typed(hint)  # a typed spec (lowdim.specs), built from the rule's JSON
+            kwargs["metavar"] = "JSON"
+        elif hint is dict or origin is dict:
             kwargs["type"] = json.loads
         elif hint is list or origin is list:
             kwargs["nargs"] = "*"
+        elif hint is bool and p.default is False:  # a flag
+            kwargs["action"] = "store_true"
         elif hint is bool:
             kwargs["type"] = lambda s: s.lower() in ("1", "true", "yes")
         elif hint in (int, float):
             kwargs["type"] = hint
         parser.add_argument(f"--{name.replace('_', '-')}", **kwargs)
+
+
+def _typed(hint) -> Callable[[str], object]:
+    from lowdim.specs import convert
+
+    def parse(text: str):
+        return convert(hint, json.loads(text))
+
+    parse.__name__ = getattr(hint, "__name__", "spec")  # argparse names it in errors
+    return parse
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

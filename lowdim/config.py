@@ -43,14 +43,23 @@ def deep_merge(base: Mapping, overlay: Mapping) -> dict:
 
 
 def load(*files: str | Path) -> dict:
-    """Load params.yaml (or the given files, merged left to right) and validate."""
+    """Load params.yaml (or the given files, merged left to right), fill in every key they leave out
+    from its default (``lowdim.specs``) and validate."""
     files = files or (PARAMS,)
     params: dict = {}
     for file in files:
         with open(file) as f:
             params = deep_merge(params, yaml.safe_load(f) or {})
+    params = complete(params)
     validate(params)
     return params
+
+
+def complete(params: Mapping) -> dict:
+    """``params`` with the keys it lacks set to their defaults (an older params file stays valid)."""
+    from lowdim.specs import complete as fill
+
+    return fill(params)
 
 
 def validate(params: Mapping, schema: dict | None = None) -> None:
@@ -96,6 +105,9 @@ def _check_relations(params: Mapping) -> None:
         raise ParamsError(f"params: dln.progressive.data.samples = {pd_['samples']} is not allowed: must be a multiple of "
                           f"dln.progressive.data.classes ({pd_['classes']})")
     ad = params["adapt"]
+    if ad["early_step"] % ad["eval_every"]:
+        raise ParamsError(f"params: adapt.early_step = {ad['early_step']} is not allowed: must be a multiple of "
+                          f"adapt.eval_every ({ad['eval_every']}), a step at which the loop stops to measure")
     if ad["early_step"] >= ad["steps"]:
         raise ParamsError(f"params: adapt.early_step = {ad['early_step']} is not allowed: must be < adapt.steps ({ad['steps']})")
     if ad["samples"] and min(ad["samples"] + [ad["rank_samples"]]) < ad["batch_size"]:
@@ -156,6 +168,8 @@ def describe(error) -> str:
 
 
 def params_hash(obj: Any) -> str:
-    """Short stable hash of a JSON-able value (the params a job used)."""
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"))
+    """Short stable hash of a JSON-able value or typed spec (the params a job used)."""
+    from lowdim.specs import as_dict
+
+    text = json.dumps(as_dict(obj), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -58,3 +58,41 @@ def sync_after_snakemake(stage_targets: Mapping[str, list[str]], root: str = "."
         and max(_newest_mtime(Path(root, t) for t in targets), watched) > lock_time
     ]
     sync(ready, root)
+
+
+def _with_code_deps(text: str) -> str:
+    """dvc.yaml's text with each stage's ``lowdim/`` deps replaced by :func:`lowdim.pipeline.stage_code`
+    (every other line, comments included, kept as is)."""
+    from lowdim.pipeline import stage_code
+
+    out, stage, in_deps = [], None, False
+    for line in text.splitlines():
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if indent == 2 and stripped.endswith(":") and not stripped.startswith("#"):
+            stage, in_deps = stripped[:-1], False
+        elif indent == 4 and stripped:
+            if in_deps and stage is not None:  # the deps list ended: its code files go at its end
+                out.extend(f"      - {f}" for f in stage_code(stage))
+            in_deps = stripped == "deps:"
+        if in_deps and stripped.startswith("- lowdim/"):
+            continue
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def deps(check: bool = False, path: str = "dvc.yaml") -> None:
+    """Write each DVC stage's code dependencies (the lowdim files its steps import, derived by
+    ``lowdim.pipeline.code`` as the rules' are) into dvc.yaml; ``--check``: only say whether it agrees."""
+    from lowdim.errors import LowdimError
+
+    text = Path(path).read_text()
+    new = _with_code_deps(text)
+    if check:
+        if new != text:
+            raise LowdimError(f"{path}: the stages' lowdim/ deps differ from the code the steps import; "
+                              "run `python -m lowdim dvc deps` to rewrite them")
+        print(f"{path}: code deps agree")
+        return
+    Path(path).write_text(new)
+    print(f"{path}: code deps written")

@@ -40,6 +40,11 @@ def checkpoint(study: str, run: str) -> str:
     return f"{run_dir(study, run)}/checkpoint.pt"
 
 
+def checkpoint_dir(study: str, run: str) -> str:
+    """The folder of a job's several checkpoints (per seed or per method), resumed from; not an output."""
+    return run_dir(study, run)
+
+
 def model(study: str, run: str) -> str:
     return f"{run_dir(study, run)}/model.pt"
 

@@ -2,27 +2,86 @@
 
 from __future__ import annotations
 
-import glob
+import ast
 import json
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
 from lowdim import paths
 
-#: Modules every step imports: a change to any of them re-runs every rule.
-CORE = ("__init__.py", "cli.py", "config.py", "errors.py", "io.py", "paths.py", "provenance.py", "steps.py", "tables.py")
+#: What every step runs before its own module: ``python -m lowdim`` (lowdim/__main__.py -> cli.py).
+ENTRY = ("lowdim.__main__", "lowdim.cli")
+PACKAGE = Path(__file__).resolve().parent
 
 
-def sources(*parts: str) -> list[str]:
-    """The lowdim source files a rule uses (its inputs, so that code edits re-run it).
+def _module_file(name: str) -> Path | None:
+    """lowdim/a/b.py or lowdim/a/b/__init__.py for the dotted name, if it is a lowdim module."""
+    rel = Path(*name.split(".")[1:]) if "." in name else Path()
+    for f in (PACKAGE / rel.with_suffix(".py") if rel.parts else None, PACKAGE / rel / "__init__.py"):
+        if f is not None and f.is_file():
+            return f
+    return None
 
-    ``parts`` are sub-packages ("models") or single modules ("studies/collapse.py").
-    """
-    files = [f"lowdim/{f}" for f in CORE]
-    for part in parts:
-        files.extend([f"lowdim/{part}"] if part.endswith(".py") else sorted(glob.glob(f"lowdim/{part}/*.py")))
-    return files
+
+@lru_cache(maxsize=None)
+def _imports(name: str) -> frozenset[str]:
+    """The lowdim modules ``name`` imports anywhere in its source (a function-level import counts:
+    the step may run it), with the packages above each (importing a.b runs a/__init__.py)."""
+    path = _module_file(name)
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}  # `from pkg import module`
+    out = set()
+    for mod in found:
+        parts = mod.split(".")
+        if parts[0] != "lowdim":
+            continue
+        out |= {".".join(parts[:i]) for i in range(1, len(parts) + 1) if _module_file(".".join(parts[:i]))}
+    return frozenset(out)
+
+
+@lru_cache(maxsize=None)
+def _closure(roots: tuple[str, ...]) -> tuple[str, ...]:
+    seen, todo = set(), list(roots)
+    while todo:
+        mod = todo.pop()
+        if mod not in seen:
+            seen.add(mod)
+            todo.extend(_imports(mod) - seen)
+    return tuple(sorted(str(_module_file(m).relative_to(PACKAGE.parent)) for m in seen))
+
+
+def code(*steps: str) -> list[str]:
+    """The lowdim source files that ``python -m lowdim <group> <step>`` runs, for each of ``steps``
+    ("collapse train"): the entry point, the step's module and every lowdim module they import,
+    transitively. The single source of code dependencies: rules list it as an input (an edit re-runs
+    exactly the jobs whose code changed) and dvc.yaml's stages list the union over their steps
+    (``python -m lowdim dvc deps``; a test checks that they agree)."""
+    from lowdim.cli import COMMANDS
+
+    roots = set(ENTRY)
+    for s in steps:
+        group, step = s.split()
+        roots.add(COMMANDS[group][step].split(":")[0])
+    return list(_closure(tuple(sorted(roots))))
+
+
+#: DVC stage -> the steps its Snakemake target runs
+STAGE_STEPS = {"prepare": ("data prepare",), "claims": ("claims score",)}
+
+
+def stage_code(stage: str) -> list[str]:
+    """The code dependencies of a DVC stage: :func:`code` over every step of its study."""
+    from lowdim.cli import COMMANDS
+
+    steps = STAGE_STEPS.get(stage) or tuple(f"{stage} {step}" for step in COMMANDS[stage])
+    return code(*steps)
 
 
 def spec(obj) -> str:

@@ -61,16 +61,33 @@ TINY = {
 }
 
 
-def env() -> dict[str, str]:
+#: The Slurm executor, installed aside (requirements-slurm.lock): only the runs that use the slurm
+#: profile see it, so every other snakemake start skips the plugin's `scontrol` probe (~10 s here).
+SLURM_PLUGINS = BIN.parent / "slurm-plugins"
+
+
+def slurm_plugins() -> Path:
+    """The folder holding the Slurm executor plugins, installed on first use (what `make test` does)."""
+    if not (SLURM_PLUGINS / ".installed").exists():
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(SLURM_PLUGINS),
+                        "-r", str(ROOT / "requirements-slurm.lock")], check=True)
+        (SLURM_PLUGINS / ".installed").touch()
+    return SLURM_PLUGINS
+
+
+def env(slurm: bool = False) -> dict[str, str]:
     e = dict(os.environ)
     e["PATH"] = f"{BIN}{os.pathsep}{e.get('PATH', '')}"
     e["DVC_NO_ANALYTICS"] = "1"
     e.pop("LOWDIM_UNDER_DVC", None)
+    if slurm:
+        e["PYTHONPATH"] = os.pathsep.join(filter(None, [str(slurm_plugins()), e.get("PYTHONPATH", "")]))
     return e
 
 
-def run(cmd: list[str] | str, cwd: Path, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
-    res = subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True, timeout=timeout,
+def run(cmd: list[str] | str, cwd: Path, check: bool = True, timeout: float = 600,
+        slurm: bool = False) -> subprocess.CompletedProcess:
+    res = subprocess.run(cmd, cwd=cwd, env=env(slurm), capture_output=True, text=True, timeout=timeout,
                          shell=isinstance(cmd, str))
     if check and res.returncode != 0:
         raise AssertionError(f"{cmd} failed ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-5000:]}")

@@ -116,7 +116,7 @@ def test_jobs_cover_n_at_the_main_rank_and_ranks_at_rank_samples():
 
 
 def test_few_shot_subsets_are_without_replacement_and_filter_only_training_pairs():
-    from lowdim.studies.adapt.finetune import few_shot
+    from lowdim.studies.adapt.experiments import few_shot
 
     class Tok:  # length = number of words of the pair
         def __call__(self, a, b):
@@ -130,3 +130,88 @@ def test_few_shot_subsets_are_without_replacement_and_filter_only_training_pairs
     assert not np.array_equal(few_shot(data, Tok(), 10, 40, seed=1), few_shot(data, Tok(), 10, 40, seed=2))
     with pytest.raises(Exception, match="only 20 training pairs fit adapt.max_length = 21"):
         few_shot(data, Tok(), 25, max_length=21, seed=0)
+
+
+class WordTokenizer:
+    """A stand-in for a BERT tokenizer: one id per word, [CLS] a [SEP] b [SEP], padded to the longest."""
+
+    def __call__(self, a, b, truncation=False, max_length=None, padding=False, return_tensors=None):
+        seqs = [[1] + [2 + sum(map(ord, w)) % 50 for w in x.split()] + [3] + [2 + sum(map(ord, w)) % 50 for w in y.split()] + [3]
+                for x, y in zip(a, b)]
+        if max_length:
+            seqs = [s[:max_length] for s in seqs]
+        if return_tensors is None:
+            return {"input_ids": seqs}
+        width = max(map(len, seqs))
+        ids = torch.tensor([s + [0] * (width - len(s)) for s in seqs])
+        return {"input_ids": ids, "attention_mask": (ids > 0).long(), "token_type_ids": torch.zeros_like(ids)}
+
+
+def tiny_regressor():
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=60, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=24,
+                     max_position_embeddings=32, num_labels=1)
+    return BertForSequenceClassification(cfg)
+
+
+def sts_data(pairs: int = 40):
+    rng = np.random.default_rng(0)
+    words = ["a", "cat", "dog", "runs", "sits", "the", "red", "blue", "fast", "slow"]
+    sent = lambda: " ".join(rng.choice(words, size=rng.integers(2, 6)))  # noqa: E731
+    out = {}
+    for split in ("train", "dev"):
+        out[f"{split}_sentence1"] = np.array([sent() for _ in range(pairs)])
+        out[f"{split}_sentence2"] = np.array([sent() for _ in range(pairs)])
+        out[f"{split}_score"] = rng.uniform(0, 5, pairs).astype(np.float32)
+    return out
+
+
+@pytest.mark.parametrize("method", ["lora", "deep_lora"])
+def test_one_seed_trains_only_the_adapters_and_resumes_exactly(tmp_path, capsys, method):
+    """The authors' recipe on a tiny BERT: the head keeps its seeded random init, only adapter factors
+    move, and a run stopped after its first evaluation and resumed ends as an uninterrupted one
+    (dropout included: its masks are seeded per step)."""
+    from lowdim import specs
+    from lowdim.studies.adapt.experiments import _one_seed
+
+    data = sts_data()
+    dev = (data["dev_sentence1"], data["dev_sentence2"], data["dev_score"])
+    p = specs.build(specs.Adapt, {"targets": "all", "train_head": False, "lr": {method: 1e-2}, "steps": 6,
+                                  "eval_every": 3, "early_step": 3, "batch_size": 4, "max_length": 30, "lr_decay": "none"})
+
+    def run(ckpt, steps=6):
+        model = tiny_regressor()
+        q = specs.build(specs.Adapt, {**specs.as_dict(p), "steps": steps})
+        rows = _one_seed(q, method, 2, 8, 0, data, dev, WordTokenizer(), model, torch.device("cpu"), ckpt, "id", "t")
+        return model, {(r["step"], r["metric"], r["layer"]): r["value"] for r in rows}
+
+    model, whole = run(tmp_path / "a.pt")
+    head = tiny_regressor().classifier
+    from lowdim.studies.adapt.experiments import reset_head
+
+    reset_head(type("M", (), {"classifier": head, "config": model.config})(), 0, False)
+    torch.testing.assert_close(model.classifier.weight, head.weight)  # the head did not train
+    assert all(".factors." in n for n, q in model.named_parameters() if q.requires_grad)
+    assert whole[(6, "train_pearson", None)] == whole[(6, "train_pearson", None)]  # evaluated (not NaN)
+    # interrupted after the first evaluation (a 3-step run's checkpoint), then resumed to 6 steps
+    _, first = run(tmp_path / "b.pt", steps=3)
+    capsys.readouterr()
+    _, resumed = run(tmp_path / "b.pt")
+    assert "resuming from epoch 1" in capsys.readouterr().err
+    for key in ((6, "dev_pearson", None), (6, "train_pearson", None), (6, "sv_1", 0)):
+        assert resumed[key] == pytest.approx(whole[key], rel=1e-5, abs=1e-7), key
+
+
+def test_a_model_missing_offline_is_one_line_naming_it(monkeypatch):
+    """The paper config's bert-base-cased without network or cache: one line, the model and how to stage it."""
+    from lowdim.errors import LowdimError
+    from lowdim.studies.adapt.experiments import load_model
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", "/nonexistent-hf-home")
+    with pytest.raises(LowdimError) as err:
+        load_model("bert-base-cased")
+    msg = str(err.value)
+    assert "\n" not in msg and "bert-base-cased" in msg and "HF_HOME" in msg

@@ -50,3 +50,22 @@ def test_the_check_finds_a_forbidden_import(tmp_path):
     assert len(found) == 2, found
     assert found[0].startswith("models/m.py imports lowdim.studies.a ")
     assert found[1].startswith("studies/a/x.py imports lowdim.studies.b ")
+
+
+def test_dvc_yaml_lists_the_code_the_steps_import():
+    """The rules' code inputs and dvc.yaml's stage deps come from one derivation (lowdim.pipeline.code)."""
+    from lowdim.dvc import _with_code_deps
+
+    text = (ROOT.parent / "dvc.yaml").read_text()
+    assert _with_code_deps(text) == text, "dvc.yaml is stale: run `python -m lowdim dvc deps`"
+
+
+def test_code_deps_follow_imports_only():
+    from lowdim.pipeline import code
+
+    fig = code("dln figure-progressive")
+    assert "lowdim/studies/dln/figures.py" in fig and "lowdim/metrics/fits.py" in fig  # a function-level import
+    assert not any(f.startswith(("lowdim/studies/dln/parsimony", "lowdim/models/", "lowdim/train/")) for f in fig)
+    speed = code("completion speed")
+    assert "lowdim/models/factors.py" in speed and not any("studies/dln" in f for f in speed)
+    assert "lowdim/studies/dln/figures.py" not in code("dln progressive", "dln invariant", "dln compressed", "dln aggregate")

@@ -11,8 +11,9 @@ from lowdim import cli
 
 
 @pytest.mark.parametrize("group,step", [(g, s) for g, steps in cli.COMMANDS.items() for s in steps])
-def test_every_step_resolves_to_a_function(group, step):
+def test_every_step_resolves_to_a_function_with_options(group, step):
     assert callable(cli.resolve(cli.COMMANDS[group][step]))
+    cli.build_parser([group, step])  # every annotation resolves (typed specs included)
 
 
 def test_importing_the_cli_or_checking_params_loads_no_heavy_library():

@@ -7,7 +7,7 @@ import copy
 import pytest
 import yaml
 
-from lowdim import config
+from lowdim import config, specs
 from lowdim.errors import ParamsError
 
 from conftest import ROOT, make_project, run
@@ -87,9 +87,61 @@ def test_mutation_fails_with_one_line(mutation, expected):
         assert part in msg, msg
 
 
-def test_missing_key_is_named():
-    with pytest.raises(ParamsError, match=r"missing key collapse\.models\.mlp\.lr"):
-        config.validate(mutate("collapse.models.mlp.lr", delete=True))
+def test_an_older_params_file_missing_the_newest_keys_stays_valid(tmp_path):
+    """Keys added after a params file was written take their defaults (lowdim.specs), here the
+    newest of the collapse model recipe, the DLN convergence tolerance and a claim threshold."""
+    old = mutate("collapse.models.mlp.fit_from", delete=True)
+    for model in old["collapse"]["models"].values():
+        for key in ("fit_from", "head_bias", "schedule"):
+            model.pop(key, None)
+    del old["dln"]["progressive"]["tol"], old["claims"]["transfer_layers"], old["adapt"]["early_step"]
+    (tmp_path / "old.yaml").write_text(yaml.safe_dump(old))
+    loaded = config.load(tmp_path / "old.yaml")
+    defaults = specs.Params()
+    assert loaded["dln"]["progressive"]["tol"] == defaults.dln.progressive.tol
+    assert loaded["claims"]["transfer_layers"] == defaults.claims.transfer_layers
+    assert loaded["collapse"]["models"]["hybrid"]["schedule"] == specs.CollapseModel().schedule  # a field default
+    assert specs.build(specs.Params, loaded).adapt.early_step == defaults.adapt.early_step
+
+
+def test_schema_and_specs_have_the_same_keys():
+    """Every key the schema validates has a typed field with a default and help, and vice versa."""
+    schema = config.load_schema()
+
+    def keys(node, prefix=""):
+        out = set()
+        for k, sub in node.get("properties", {}).items():
+            out.add(prefix + k)
+            if sub.get("additionalProperties") is False:
+                out |= keys(sub, f"{prefix}{k}.")
+            elif isinstance(sub.get("additionalProperties"), dict) and "properties" in sub["additionalProperties"]:
+                out |= keys(sub["additionalProperties"], f"{prefix}{k}.*.")
+        return out
+
+    def fields(cls, prefix=""):
+        import dataclasses
+        import typing
+
+        out = set()
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            assert f.metadata.get("help"), f"{prefix}{f.name} has no help"
+            out.add(prefix + f.name)
+            hint = hints[f.name]
+            if dataclasses.is_dataclass(hint):
+                out |= fields(hint, f"{prefix}{f.name}.")
+            elif typing.get_origin(hint) is dict and dataclasses.is_dataclass(typing.get_args(hint)[1]):
+                out |= fields(typing.get_args(hint)[1], f"{prefix}{f.name}.*.")
+        return out
+
+    assert keys(schema) == fields(specs.Params)
+
+
+def test_a_missing_key_and_a_bad_key_in_a_spec():
+    with pytest.raises(ValueError, match="no field 'epoch'"):
+        specs.build(specs.CollapseTrain, {"epoch": 3})
+    spec = specs.build(specs.CollapseRun, {"train": {"epochs": 3}, "classes": [0, 1]})
+    assert spec.train.epochs == 3 and spec.train.batch_size == specs.CollapseTrain().batch_size and spec.classes == (0, 1)
 
 
 def test_snakemake_rejects_bad_params_before_any_job(tmp_path):
@@ -100,3 +152,10 @@ def test_snakemake_rejects_bad_params_before_any_job(tmp_path):
     lines = [ln for ln in (res.stderr + res.stdout).splitlines() if ln.startswith("lowdim: error:")]
     assert lines == ['lowdim: error: params: device = "gpu" is not allowed: must be one of "auto", "cpu", "cuda"']
     assert "Job stats" not in res.stdout + res.stderr
+
+
+def test_spec_defaults_are_the_embedded_params():
+    """The defaults in lowdim/specs are the embedded scale that params.yaml ships (no silent drift)."""
+    defaults = specs.as_dict(specs.Params())
+    for block, values in BASE.items():
+        assert defaults[block] == values, f"lowdim/specs defaults for {block!r} differ from params.yaml"

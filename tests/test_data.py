@@ -10,7 +10,7 @@ import pytest
 
 from lowdim import data
 from lowdim.data.fetch import RemoteFile, fetch
-from lowdim.data.fetched import ML100K_RATINGS, STSB
+from lowdim.data.downloaded import ML100K_RATINGS, STSB
 from lowdim.data.synthetic import gaussian_mixture, lowrank
 from lowdim.errors import DataError
 

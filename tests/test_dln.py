@@ -11,8 +11,7 @@ import torch
 from lowdim.metrics import principal_angles
 from lowdim.models.linear import DeepLinear
 from lowdim.models.factors import Chain as Factors, compress
-from lowdim.studies.dln.parsimony import subspace_metrics
-from lowdim.studies.dln.progressive import losses
+from lowdim.studies.dln.experiments import losses, subspace_metrics
 
 
 @pytest.mark.parametrize("n,p,q,noise", [(10, 3, 4, 1.0), (30, 6, 6, 1e-7), (50, 5, 2, 1e-3), (8, 8, 8, 1.0)])
@@ -126,16 +125,16 @@ def test_law_of_parsimony_holds_for_gd_and_not_for_adam():
 def test_progressive_reproduces_the_authors_notebook(tmp_path):
     """PNC_DLN assumption/theory.ipynb (L = 5, eps = 0.3, 100 x outputs, lr 0.1): C_l falls by ~0.28 per
     layer (12.0 -> 0.0217) and the loss reaches 1e-11 within their few dozen epochs."""
-    from lowdim import tables
+    from lowdim import specs, tables
     from lowdim.studies.dln.analyze import progressive_fits
-    from lowdim.studies.dln.progressive import progressive
+    from lowdim.studies.dln.experiments import progressive
 
     spec = {"device": "cpu", "seeds": [0, 1], "progressive": {
         "data": {"classes": 3, "dim": 50, "samples": 30, "perturbation": 1.0}, "width": 50, "init_scale": 0.3,
         "output_scale": 100.0, "lr": 0.1, "lr_min": 0.01, "epochs": 5000, "tol": 1e-11, "loss": "mse",
         "record_every": 10, "checkpoint_every": 1000}}
     out = tmp_path / "t.parquet"
-    progressive(spec, "linear-L5", str(out), str(tmp_path / "ck.pt"))
+    progressive(specs.build(specs.DlnProgressiveJob, spec), "linear-L5", str(out), str(tmp_path / "ck.pt"))
     df = tables.read(out)
     fit = progressive_fits(df).iloc[0]
     assert fit["converged"] == 2 and 0.25 < fit["rate_median"] < 0.32 and fit["compression_r2_min"] > 0.99

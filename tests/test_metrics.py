@@ -170,3 +170,18 @@ def test_common_profile_is_the_least_squares_shared_progress():
                     for l in range(6)])
     np.testing.assert_allclose(common_profile(values), ref, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(common_profile(values), p, atol=0.01)
+
+
+def test_interval_min_max_below_five_and_bootstrap_from_five():
+    from lowdim.metrics.stats import interval, verdict
+
+    few = interval([0.1, -0.2, 0.3])
+    assert (few["low"], few["high"], few["method"]) == (-0.2, 0.3, "min-max") and verdict(few) == "not resolved"
+    rng = np.random.default_rng(1)
+    v = rng.normal(0.5, 0.1, size=40)
+    iv = interval(v)
+    se = v.std(ddof=1) / np.sqrt(v.size)  # the normal-theory interval, an independent reference
+    assert iv["mean"] == pytest.approx(v.mean())
+    assert iv["low"] == pytest.approx(v.mean() - 1.96 * se, abs=0.25 * se)
+    assert iv["high"] == pytest.approx(v.mean() + 1.96 * se, abs=0.25 * se)
+    assert verdict(iv) == "yes" and verdict(interval(-v)) == "no" and verdict(interval([])) == "no evidence"

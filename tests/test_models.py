@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from lowdim.models import build
-from lowdim.studies.collapse.train import head_decay, loss_of, scheduler
+from lowdim.studies.collapse.experiments import head_decay, loss_of, scheduler
 
 SPECS = {
     "mlp": ({"arch": "mlp", "depth": 3, "width": 16, "linear_depth": 0, "batch_norm": True}, (1, 8, 8), 4),

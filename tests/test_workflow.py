@@ -63,7 +63,7 @@ def test_dry_run_of_whole_dag(project, configfile):
 
 def test_paper_config_dry_runs_on_the_slurm_profile_with_gpus(project):
     res = run(["timeout", "-k", "5", "120", "snakemake", "-n", "--profile", "workflow/profiles/slurm",
-               "--configfile", "workflow/configs/paper.yaml"], cwd=project)
+               "--configfile", "workflow/configs/paper.yaml"], cwd=project, slurm=True)
     block = res.stdout[res.stdout.index("rule collapse_train:"):]
     resources = next(line for line in block.splitlines() if "resources:" in line)
     assert "gpu=1" in resources and "runtime=360" in resources and "slurm_account=lowdim" in resources
@@ -167,6 +167,23 @@ def test_dvc_repro_reruns_only_the_edited_study(built):
     df = tables.read(project / "results/collapse/metrics.parquet")
     assert df[df.experiment == "training"]["step"].max() == 3
     assert "didn't change" in run(["dvc", "repro"], cwd=project).stdout  # and now nothing is left to do
+
+
+def test_editing_a_figure_module_reruns_only_figure_jobs(built):
+    """Code dependencies come from the steps' imports (lowdim.pipeline.code): an edit to the DLN
+    figures re-runs the DLN figure jobs only, in Snakemake and in DVC (only the dln stage changes)."""
+    project, _, _ = built
+    fig = project / "lowdim" / "studies" / "dln" / "figures.py"
+    fig.write_text(fig.read_text() + "\n# an edit\n")
+    dry = run(["snakemake", "-n", "--cores", "2"], cwd=project).stdout
+    planned = re.findall(r"^(?:local)?rule (\w+):", dry, flags=re.M)
+    assert sorted(r for r in planned if r not in ("all", "dln")) == ["dln_figure"] * 3, dry[-2000:]
+    status = run(["dvc", "status"], cwd=project).stdout
+    changed = set(re.findall(r"^(\w+):", status, flags=re.M))
+    assert changed == {"dln"} and "lowdim/studies/dln/figures.py" in status, status
+    before = logs(project)
+    run(["dvc", "repro"], cwd=project)
+    assert jobs_since(project, before) == sorted(["dln_figure"] * 3 + ["dln"])
 
 
 def test_dvc_exp_run_with_set_param(built):

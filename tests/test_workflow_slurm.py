@@ -39,7 +39,7 @@ def testbed():
 def slurm_run(project: Path, *args: str, check: bool = True):
     # the plugin can loop on failed status checks and ignore SIGTERM: always under a hard timeout
     return run([*IN_NETNS, "timeout", "-k", "5", "900", "snakemake", *args, *SLURM], cwd=project, check=check,
-               timeout=960)
+               timeout=960, slurm=True)
 
 
 def sacct_states(run_id: str) -> list[str]:

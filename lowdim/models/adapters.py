@@ -3,8 +3,10 @@
 ``AdaptedLinear`` wraps a frozen ``nn.Linear`` W and adds a product of trainable factors,
 y = W x + b + F_k ... F_1 x, computed through the narrow path (never forming Delta W):
 
-* LoRA (depth 2): Delta W = B A, A ~ N(0, 1) (r x in), B = 0 (out x r), no alpha / r scaling
-  (the authors' convention; ``peft`` with ``lora_alpha = r`` is the same map);
+* LoRA (depth 2): Delta W = B A, no alpha / r scaling, initialized as the authors' code does
+  (deep-lora-transformers ``MatrixFactorization``, depth 2, on flax's (in, out) kernels): the factor
+  applied first, A (r x in), is zero and B (out x r) ~ N(0, 1) — the mirror of peft's default
+  (A random, B = 0); with ``lora_alpha = r`` peft computes the same map;
 * Deep LoRA (depth 3): Delta W = W_3 W_2 W_1 with scaled orthogonal init (``init_scale``, 1e-3
   in the paper), width r;
 * compressed Deep LoRA: the factors of the compressed deep linear network
@@ -48,8 +50,8 @@ class AdaptedLinear(nn.Module):
 
 
 def lora_factors(base: nn.Linear, rank: int, generator: torch.Generator) -> list[torch.Tensor]:
-    a = torch.randn(rank, base.in_features, generator=generator)
-    return [a, torch.zeros(base.out_features, rank)]
+    """[A = 0 (r x in), B ~ N(0, 1) (out x r)], the authors' init (see the module docstring)."""
+    return [torch.zeros(rank, base.in_features), torch.randn(base.out_features, rank, generator=generator)]
 
 
 def deep_lora_factors(base: nn.Linear, rank: int, init_scale: float, generator: torch.Generator,

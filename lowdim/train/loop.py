@@ -82,6 +82,7 @@ def fit(
     progress: bool = True,
     stop: Callable[[dict[str, float]], bool] | None = None,
     evaluate_start: bool = False,
+    scheduler_every: str = "epoch",
 ) -> list[dict[str, float]]:
     """Train ``model`` for ``epochs`` epochs; returns the per-epoch history.
 
@@ -90,6 +91,7 @@ def fit(
     hold ``epoch`` (1-based, completed epochs), ``step``, ``loss`` and those numbers.
     ``stop(row)`` ends training early (e.g. at a target loss) after that row is logged.
     ``evaluate_start``: log ``on_epoch_end(-1)`` as epoch 0 (the initialization) before training.
+    ``scheduler_every``: "epoch" or "step" (a schedule defined per optimizer step).
     """
     start, step, history = 0, 0, []
     state = checkpointer.load()
@@ -117,8 +119,10 @@ def fit(
             loss = loss_fn(batch)
             loss.backward()
             optimizer.step()
+            if scheduler is not None and scheduler_every == "step":
+                scheduler.step()
             losses.append(loss.detach())
-        if scheduler is not None:
+        if scheduler is not None and scheduler_every == "epoch":
             scheduler.step()
         values = torch.stack(losses).double().cpu().numpy()  # one sync per epoch, not per step
         bad = np.flatnonzero(~np.isfinite(values))

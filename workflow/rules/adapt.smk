@@ -9,12 +9,12 @@ rule adapt_finetune:
     """Every seed of one (method, rank, n) setting: train/dev correlations over steps, Delta W spectra."""
     input:
         data=paths.prepared("stsb"),
-        code=sources("models", "train", "metrics", "studies/adapt", "studies/dln"),
+        code=code("adapt finetune"),
     output:
         paths.run_metrics("adapt", "{job}"),
     params:
         spec=spec(adapt_study.job_spec(config)),
-        checkpoints=lambda wildcards, output: output[0].rsplit("/", 1)[0],
+        checkpoints=paths.checkpoint_dir("adapt", "{job}"),
     wildcard_constraints:
         job=r"[a-z_]+-r\d+-n\d+",
     threads: 1  # two 1-thread jobs beat one 2-thread job on small batches
@@ -37,7 +37,7 @@ rule adapt_table:
     """The study's table, summary JSON (DVC metrics) and Pearson-vs-n CSV (DVC plots)."""
     input:
         runs=[paths.run_metrics("adapt", j) for j in adapt_study.jobs(AD)],
-        code=sources("studies/adapt"),
+        code=code("adapt aggregate"),
     output:
         table=paths.table("adapt"),
         summary=paths.summary("adapt"),
@@ -58,7 +58,7 @@ rule adapt_figure:
     """samples (Pearson vs n), ranks (Pearson vs rank), curves (train vs dev), spectra (Delta W)."""
     input:
         table=paths.table("adapt"),
-        code=sources("figures", "studies/adapt"),
+        code=lambda wc: code(f"adapt figure-{wc.figure}"),
     output:
         pdf=paths.figure("adapt", "{figure}", "pdf"),
         png=report(paths.figure("adapt", "{figure}", "png"), caption="../report/adapt.rst", category="adapt"),

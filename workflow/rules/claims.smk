@@ -7,7 +7,7 @@ rule claims:
     input:
         tables=[paths.table(s) for s in CLAIM_STUDIES],
         summaries=[paths.summary(s) for s in CLAIM_STUDIES],
-        code=sources("claims.py", "metrics", "studies/adapt"),
+        code=code("claims score"),
     output:
         table=paths.claims("parquet"),
         md=paths.claims("md"),

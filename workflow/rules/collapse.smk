@@ -16,7 +16,7 @@ rule collapse_train:
     """Train one classifier to the terminal phase (checkpointed; a re-run resumes)."""
     input:
         data=paths.prepared("{dataset}"),
-        code=sources("models", "train", "data", "studies/collapse"),
+        code=code("collapse train"),
     output:
         model=paths.model("collapse", COLLAPSE_RUN),
         history=paths.history("collapse", COLLAPSE_RUN),
@@ -46,7 +46,7 @@ rule collapse_features:
     input:
         data=paths.prepared("{dataset}"),
         model=paths.model("collapse", COLLAPSE_RUN),
-        code=sources("models", "metrics", "data", "studies/collapse"),
+        code=code("collapse features"),
     output:
         paths.feature_stats("collapse", COLLAPSE_RUN),
     params:
@@ -72,7 +72,7 @@ rule collapse_metrics:
     input:
         stats=paths.feature_stats("collapse", COLLAPSE_RUN),
         history=paths.history("collapse", COLLAPSE_RUN),
-        code=sources("metrics", "studies/collapse"),
+        code=code("collapse metrics"),
     output:
         paths.run_metrics("collapse", COLLAPSE_RUN),
     params:
@@ -94,7 +94,7 @@ rule collapse_transfer:
     input:
         data=paths.prepared("{dataset}"),
         model=paths.model("collapse", COLLAPSE_RUN),
-        code=sources("models", "data", "studies/collapse"),
+        code=code("collapse transfer"),
     output:
         paths.run_metrics("collapse", COLLAPSE_RUN, "transfer"),
     params:
@@ -117,7 +117,7 @@ rule collapse_table:
     input:
         runs=[paths.run_metrics("collapse", r) for r in collapse_study.runs(COLLAPSE) + collapse_study.transfer_runs(COLLAPSE)],
         probes=[paths.run_metrics("collapse", r, "transfer") for r in collapse_study.transfer_runs(COLLAPSE)],
-        code=sources("metrics", "studies/collapse"),
+        code=code("collapse aggregate"),
     output:
         table=paths.table("collapse"),
         summary=paths.summary("collapse"),
@@ -139,7 +139,7 @@ rule collapse_figure:
     """One of the table-based figures: training, layerwise or transfer (PDF and PNG)."""
     input:
         table=paths.table("collapse"),
-        code=sources("figures", "metrics", "studies/collapse"),
+        code=lambda wc: code(f"collapse figure-{wc.figure}"),
     output:
         pdf=paths.figure("collapse", "{figure}", "pdf"),
         png=report(paths.figure("collapse", "{figure}", "png"), caption="../report/collapse.rst", category="collapse"),
@@ -163,7 +163,7 @@ rule collapse_umap:
     input:
         data=[paths.prepared(collapse_study.parse_run(r)["dataset"]) for r in collapse_study.umap_runs(COLLAPSE)],
         models=[paths.model("collapse", r) for r in collapse_study.umap_runs(COLLAPSE)],
-        code=sources("figures", "models", "studies/collapse"),
+        code=code("collapse figure-umap"),
     output:
         pdf=paths.figure("collapse", "umap", "pdf"),
         png=report(paths.figure("collapse", "umap", "png"), caption="../report/collapse.rst", category="collapse"),

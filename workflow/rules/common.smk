@@ -1,5 +1,5 @@
 # Settings shared by every rules file. Helper functions live in lowdim/pipeline.py.
-from lowdim.pipeline import print_rule_times, sources, spec, study_spec
+from lowdim.pipeline import code, print_rule_times, spec, study_spec
 
 
 wildcard_constraints:

@@ -7,7 +7,7 @@ MC = config["completion"]
 rule completion_depth_width:
     """All seeds of one (depth, width) factorization on the synthetic problems: test error over steps."""
     input:
-        code=sources("models", "train", "studies/completion", "studies/dln"),
+        code=code("completion depth-width"),
     output:
         paths.run_metrics("completion", "depth_width/{job}"),
     params:
@@ -30,14 +30,14 @@ rule completion_depth_width:
 rule completion_speed:
     """Full vs compressed vs narrow vs shallow vs ALS at one setting, timed in one job."""
     input:
-        code=sources("models", "train", "studies/completion", "studies/dln"),
+        code=code("completion speed"),
     output:
         table=paths.run_metrics("completion", "speed/run"),
         timing=paths.run_metrics("completion", "speed/run", "timing"),
         summary=paths.run_summary("completion", "speed/run"),
     params:
         spec=spec(mc_study.job_spec(config, "speed")),
-        checkpoints=lambda wildcards, output: output.table.rsplit("/", 1)[0],
+        checkpoints=paths.checkpoint_dir("completion", "speed/run"),
     threads: TRAIN_RES["cpus"]
     resources:
         gpu=TRAIN_RES["gpu"],
@@ -59,14 +59,14 @@ rule completion_movielens:
     """MovieLens-100K: deep full width vs deep compressed vs ALS, test RMSE over iterations and seconds."""
     input:
         data=paths.prepared("movielens100k"),
-        code=sources("models", "train", "studies/completion", "studies/dln"),
+        code=code("completion movielens"),
     output:
         table=paths.run_metrics("completion", "movielens/run"),
         timing=paths.run_metrics("completion", "movielens/run", "timing"),
         summary=paths.run_summary("completion", "movielens/run"),
     params:
         spec=spec(mc_study.job_spec(config, "movielens")),
-        checkpoints=lambda wildcards, output: output.table.rsplit("/", 1)[0],
+        checkpoints=paths.checkpoint_dir("completion", "movielens/run"),
     threads: TRAIN_RES["cpus"]
     resources:
         gpu=TRAIN_RES["gpu"],
@@ -91,7 +91,7 @@ rule completion_table:
         + [rules.completion_speed.output.table, rules.completion_movielens.output.table],
         speed=rules.completion_speed.output.summary,
         movielens=rules.completion_movielens.output.summary,
-        code=sources("studies/completion"),
+        code=code("completion aggregate"),
     output:
         table=paths.table("completion"),
         summary=paths.summary("completion"),
@@ -113,7 +113,7 @@ rule completion_figure:
         summary=paths.summary("completion"),
         timing=lambda wildcards: (rules.completion_movielens.output.timing if wildcards.figure == "movielens"
                                   else rules.completion_speed.output.timing),
-        code=sources("figures", "studies/completion"),
+        code=lambda wc: code(f"completion figure-{wc.figure}"),
     output:
         pdf=paths.figure("completion", "{figure}", "pdf"),
         png=report(paths.figure("completion", "{figure}", "png"), caption="../report/completion.rst", category="completion"),

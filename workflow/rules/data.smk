@@ -6,7 +6,7 @@ DATASETS_USED = sorted(set(config["collapse"]["datasets"]) | {"movielens100k", "
 rule prepare_data:
     """Fetch (mirror or URL, SHA-256 checked) or generate a dataset and write it compactly."""
     input:
-        sources("data"),
+        code("data prepare"),
     output:
         paths.prepared("{dataset}"),
     params:

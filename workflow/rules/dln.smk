@@ -7,7 +7,7 @@ DLN = config["dln"]
 rule dln_progressive:
     """Train all seeds of one (activation, depth) DLN by full-batch GD; per-layer metrics."""
     input:
-        code=sources("models", "train", "metrics", "data", "studies/dln"),
+        code=code("dln progressive"),
     output:
         paths.run_metrics("dln", "progressive/{job}"),
     params:
@@ -30,7 +30,7 @@ rule dln_progressive:
 rule dln_invariant:
     """One optimizer on one input kind: singular values and subspace angles over iterations."""
     input:
-        code=sources("models", "train", "metrics", "data", "studies/dln"),
+        code=code("dln invariant"),
     output:
         paths.run_metrics("dln", "invariant/{job}"),
     params:
@@ -53,14 +53,14 @@ rule dln_invariant:
 rule dln_compressed:
     """Full width vs compressed vs narrow random on the same target: errors, deviation, wall-clock."""
     input:
-        code=sources("models", "train", "metrics", "data", "studies/dln"),
+        code=code("dln compressed"),
     output:
         table=paths.run_metrics("dln", "compressed/run"),
         timing=paths.run_metrics("dln", "compressed/run", "timing"),
         summary=paths.run_summary("dln", "compressed/run"),
     params:
         spec=spec(dln_study.job_spec(config, "compressed")),
-        checkpoints=lambda wildcards, output: output.table.rsplit("/", 1)[0],
+        checkpoints=paths.checkpoint_dir("dln", "compressed/run"),
     threads: TRAIN_RES["cpus"]
     resources:
         gpu=TRAIN_RES["gpu"],
@@ -85,7 +85,7 @@ rule dln_table:
         + [paths.run_metrics("dln", f"invariant/{j}") for j in dln_study.invariant_jobs(DLN)]
         + [rules.dln_compressed.output.table],
         compressed=rules.dln_compressed.output.summary,
-        code=sources("metrics", "studies/dln", "studies/collapse"),
+        code=code("dln aggregate"),
     output:
         table=paths.table("dln"),
         summary=paths.summary("dln"),
@@ -104,7 +104,7 @@ rule dln_figure:
     input:
         table=paths.table("dln"),
         timing=rules.dln_compressed.output.timing,
-        code=sources("figures", "metrics", "studies/dln"),
+        code=lambda wc: code(f"dln figure-{wc.figure}"),
     output:
         pdf=paths.figure("dln", "{figure}", "pdf"),
         png=report(paths.figure("dln", "{figure}", "png"), caption="../report/dln.rst", category="dln"),

@@ -25,7 +25,8 @@ def aggregate(inputs: list, rank: int, rank_samples: int, table_out: str, summar
     by_n = last[last["rank"] == rank].groupby(["method", "n"])["value"].agg(["mean", "std", "min", "max"]).reset_index()
     write_atomic(curves_out, lambda tmp: by_n.rename(columns={"mean": "dev_pearson"}).to_csv(tmp, index=False, float_format="%.6g"))
     by_rank = last[last["n"] == rank_samples].groupby(["method", "rank"])["value"].mean().reset_index()
-    summary: dict = {"dev_pearson_vs_n": {}, "dev_pearson_vs_rank": {}, "rank_spread": {}, "overfitting_gap": {}}
+    summary: dict = {"rank": rank, "rank_samples": rank_samples, "dev_pearson_vs_n": {}, "dev_pearson_vs_rank": {},
+                     "rank_spread": {}, "overfitting_gap": {}}
     for r in by_n.itertuples():
         summary["dev_pearson_vs_n"].setdefault(r.method, {})[f"n{r.n}"] = {
             "mean": float(r.mean), "std": float(0 if np.isnan(r.std) else r.std)}

@@ -5,15 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from lowdim import tables
-from lowdim.figures import plt, save
+from lowdim.figures import plt, save, seed_band
 from lowdim.studies.adapt.analyze import final_dev
 
 LABELS = {"lora": "LoRA (depth 2)", "deep_lora": "Deep LoRA (depth 3)", "deep_lora_compressed": "Deep LoRA, compressed"}
 
 
 def _band(ax, x, g, i, label):
-    s = g.groupby(x)["value"].agg(["mean", "std"]).fillna(0)
-    ax.errorbar(s.index, s["mean"], yerr=s["std"], fmt="o-", capsize=3, color=f"C{i}", label=label)
+    seed_band(ax, g, x, f"C{i}", f"{label} ({g['seed'].nunique()} seeds)")
 
 
 def _versus(table: str, x: str, keep, xlabel: str, title: str, out_pdf: str, out_png: str) -> None:
@@ -33,13 +32,13 @@ def _versus(table: str, x: str, keep, xlabel: str, title: str, out_pdf: str, out
 def samples(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str) -> None:
     """Dev Pearson vs n at the main rank (mean +- std over seeds)."""
     _versus(table, "n", lambda d: d["rank"] == rank, "training pairs n",
-            f"STS-B few-shot, rank {rank} (mean ± std over seeds)", out_pdf, out_png)
+            f"STS-B few-shot, rank {rank}: final dev Pearson (mean, band: min-max over seeds)", out_pdf, out_png)
 
 
 def ranks(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str) -> None:
     """Dev Pearson vs adapter rank at n = rank_samples (rank robustness)."""
     _versus(table, "rank", lambda d: d["n"] == rank_samples, "adapter rank r",
-            f"rank robustness, n = {rank_samples} (mean ± std over seeds)", out_pdf, out_png)
+            f"rank sweep, n = {rank_samples}: final dev Pearson (mean, band: min-max over seeds)", out_pdf, out_png)
 
 
 def curves(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str) -> None:

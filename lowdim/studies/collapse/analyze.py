@@ -10,22 +10,24 @@ from lowdim import tables
 from lowdim.config import params_hash
 from lowdim.io import write_atomic, write_json, write_npz
 from lowdim.metrics.fits import geometric_fit, linear_fit
+from lowdim.specs.jobs import CollapseRun
+from lowdim.specs.params import CollapseModel
 from lowdim.metrics.streaming import ClassStats, layer_metrics, stream
 from lowdim.studies.collapse import row
-from lowdim.studies.collapse.train import load_trained
+from lowdim.studies.collapse.experiments import load_trained
 
 
-def features(spec: dict, run: str, data_path: str, model_path: str, out: str) -> None:
+def features(spec: CollapseRun, run: str, data_path: str, model_path: str, out: str) -> None:
     """Stream every layer's training features into per-class sufficient statistics (two passes)."""
     model, ds, _ = load_trained(spec, run, data_path, model_path)
 
     def batches():
         with torch.no_grad():
-            for x, y in ds.batches("train", spec["features"]["batch_size"]):
+            for x, y in ds.batches("train", spec.features.batch_size):
                 logits, feats = model(x, features=True)
                 yield feats, y, logits
 
-    stats = stream(batches, ds.num_classes, spec["features"]["max_gram_dim"])
+    stats = stream(batches, ds.num_classes, spec.features.max_gram_dim)
     arrays = {"num_layers": np.asarray(len(stats))}
     for layer, s in enumerate(stats):
         arrays.update(s.to_arrays(prefix=f"l{layer}_"))
@@ -37,7 +39,7 @@ def load_stats(path: str) -> list[ClassStats]:
         return [ClassStats.from_arrays(z, prefix=f"l{i}_") for i in range(int(z["num_layers"]))]
 
 
-def metrics(spec: dict, run: str, stats_path: str, history_path: str, out: str) -> None:
+def metrics(spec: CollapseRun, run: str, stats_path: str, history_path: str, out: str) -> None:
     """Layerwise NC1, compression, discrimination and numerical rank after training, plus the history."""
     hist = tables.read(history_path)
     final = int(hist["step"].max())
@@ -56,7 +58,7 @@ def layer_features(model, x: torch.Tensor, max_dim: int) -> list[torch.Tensor]:
     return out
 
 
-def transfer(spec: dict, run: str, data_path: str, model_path: str, out: str) -> None:
+def transfer(spec: CollapseRun, run: str, data_path: str, model_path: str, out: str) -> None:
     """Linear probe on every layer of a model trained on the source classes, fitted on the other
     classes' training split and scored on their test split (Wang et al. 2023, Sec. 6)."""
     from sklearn.linear_model import LogisticRegression
@@ -66,15 +68,15 @@ def transfer(spec: dict, run: str, data_path: str, model_path: str, out: str) ->
 
     model, ds, device = load_trained(spec, run, data_path, model_path)
     all_classes = int(np.load(data_path)["y_train"].max()) + 1
-    target = Classification(data_path, device, [k for k in range(all_classes) if k not in spec["classes"]])
+    target = Classification(data_path, device, [k for k in range(all_classes) if k not in spec.classes])
     feats = {}
     with torch.no_grad():
         for split in ("train", "test"):
-            per_batch = [(layer_features(model, x, spec["features"]["max_gram_dim"]), y)
-                         for x, y in target.batches(split, spec["features"]["batch_size"])]
+            per_batch = [(layer_features(model, x, spec.features.max_gram_dim), y)
+                         for x, y in target.batches(split, spec.features.batch_size)]
             feats[split] = ([torch.cat([b[0][i] for b in per_batch]).cpu().numpy() for i in range(len(per_batch[0][0]))],
                             torch.cat([b[1] for b in per_batch]).cpu().numpy())
-    final = spec["train"]["epochs"]
+    final = spec.train.epochs
     rows = []
     for layer, (xtr, xte) in enumerate(zip(feats["train"][0], feats["test"][0])):
         scaler = StandardScaler().fit(xtr)
@@ -119,7 +121,8 @@ def interpolated(acc: pd.Series, dataset: str, model: str, experiment: str = "tr
     return bool(len(sub)) and bool((sub >= 1.0).all())
 
 
-def aggregate(inputs: list, table_out: str, summary_out: str, curves_out: str, models: dict | None = None) -> None:
+def aggregate(inputs: list, table_out: str, summary_out: str, curves_out: str,
+              models: dict[str, CollapseModel] | None = None) -> None:
     """The study's table, its JSON summary per experiment (DVC metrics) and its layerwise CSV (DVC plots).
 
     ``models``: params ``collapse.models`` (their ``fit_from`` and ``loss`` go into the summary).
@@ -135,15 +138,15 @@ def aggregate(inputs: list, table_out: str, summary_out: str, curves_out: str, m
     acc = final_train_acc(df)
     for (exp, dataset, model), g in df.groupby(["experiment", "dataset", "model"]):
         key = f"{dataset}/{model}"
-        spec = models.get(model.rsplit("-", 1)[0], {})
+        spec = models.get(model.rsplit("-", 1)[0], CollapseModel(fit_from=1, loss=""))
         if exp == "training":
             last = g[g["step"] == g["step"].max()].groupby("metric")["value"].mean()
             summary["training"][key] = {k: float(v) for k, v in last.items()}
         elif exp == "layerwise":
-            fits = [layer_fits(s, spec.get("fit_from", 1)) for _, s in g.groupby("seed")]
+            fits = [layer_fits(s, spec.fit_from) for _, s in g.groupby("seed")]
             nc1 = g[g["metric"] == "nc1"].groupby("layer")["value"].mean()
             summary["layerwise"][key] = {**pd.DataFrame(fits).mean().to_dict(), "nc1_last_layer": float(nc1.iloc[-1]),
-                                         "loss": spec.get("loss", ""), "interpolated": interpolated(acc, dataset, model)}
+                                         "loss": spec.loss, "interpolated": interpolated(acc, dataset, model)}
         elif exp == "transfer":
             tacc = g[g["metric"] == "transfer_acc"].groupby("layer")["value"].mean()
             if len(tacc):

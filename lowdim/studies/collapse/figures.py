@@ -6,9 +6,11 @@ import numpy as np
 import torch
 
 from lowdim import tables
-from lowdim.figures import plt, save
+from lowdim.figures import plt, save, seed_band
+from lowdim.specs.jobs import CollapseRun
+from lowdim.specs.params import CollapseModel
 from lowdim.studies.collapse.analyze import layer_fits
-from lowdim.studies.collapse.train import load_trained
+from lowdim.studies.collapse.experiments import load_trained
 
 NC_TITLES = {
     "nc1": r"NC1  tr$(\Sigma_W\Sigma_B^+)/K$", "nc2": r"NC2  $\|\bar G-\bar J_{ETF}\|_F$",
@@ -22,7 +24,7 @@ def _split_model(model: str) -> tuple[str, str]:
     return name, head
 
 
-def training(table: str, out_pdf: str, out_png: str, models: dict | None = None) -> None:
+def training(table: str, out_pdf: str, out_png: str, models: dict[str, CollapseModel] | None = None) -> None:
     """NC1-NC4 and accuracy vs epoch, standard vs normalized head (Papyan et al. Fig. 6-8; Yaras et al. 2022)."""
     df = tables.read(table)
     df = df[df["experiment"] == "training"]
@@ -61,7 +63,7 @@ def training(table: str, out_pdf: str, out_png: str, models: dict | None = None)
     save(fig, out_pdf, out_png)
 
 
-def layerwise(table: str, out_pdf: str, out_png: str, models: dict | None = None) -> None:
+def layerwise(table: str, out_pdf: str, out_png: str, models: dict[str, CollapseModel] | None = None) -> None:
     """NC1 and compression (log) with fitted geometric rate, discrimination with linear fit, vs layer
     (fits from each model's ``fit_from`` layer, as in the claims)."""
     models = models or {}
@@ -73,7 +75,7 @@ def layerwise(table: str, out_pdf: str, out_png: str, models: dict | None = None
         sub = df[df["dataset"] == dataset]
         # the claims' fits (layer_fits, from each model's fit_from), here on the seed mean
         fits = {model: layer_fits(g.groupby(["layer", "metric"], as_index=False)["value"].mean(),
-                                  models.get(model.rsplit("-", 1)[0], {}).get("fit_from", 1))
+                                  models.get(model.rsplit("-", 1)[0], CollapseModel(fit_from=1)).fit_from)
                 for model, g in sub.groupby("model")}
         for c, metric in enumerate(("nc1", "compression", "discrimination")):
             ax = axes[r, c]
@@ -104,36 +106,36 @@ def layerwise(table: str, out_pdf: str, out_png: str, models: dict | None = None
     save(fig, out_pdf, out_png)
 
 
-def umap(spec: dict, runs: list, data_paths: list, model_paths: list, out_pdf: str, out_png: str) -> None:
+def umap(spec: CollapseRun, runs: list, data_paths: list, model_paths: list, out_pdf: str, out_png: str) -> None:
     """UMAP of training features at a few layers, coloured by class."""
     import umap as umap_learn
 
-    u = spec["umap"]
+    u = spec.umap
     fig = None
     for r, (run, data_path, model_path) in enumerate(zip(runs, data_paths, model_paths)):
         model, ds, _ = load_trained(spec, run, data_path, model_path)
         n = ds.size("train")
-        idx = torch.randperm(n, generator=torch.Generator().manual_seed(0))[: u["samples"]].to(ds.device)
+        idx = torch.randperm(n, generator=torch.Generator().manual_seed(0))[: u.samples].to(ds.device)
         with torch.no_grad():  # a seeded random subset: prepared sets may be sorted by class
             x, y = ds.inputs("train", idx), ds.y["train"][idx]
             _, feats = model(x, features=True)
-        layers = np.unique(np.linspace(1, len(feats) - 1, u["layers"]).round().astype(int))
+        layers = np.unique(np.linspace(1, len(feats) - 1, u.layers).round().astype(int))
         if fig is None:
             fig, axes = plt.subplots(len(runs), len(layers), figsize=(3.3 * len(layers), 3.2 * len(runs)),
                                      squeeze=False, constrained_layout=True)
         for c, layer in enumerate(layers):
-            emb = umap_learn.UMAP(n_neighbors=u["neighbors"], random_state=0, n_jobs=1).fit_transform(
+            emb = umap_learn.UMAP(n_neighbors=u.neighbors, random_state=0, n_jobs=1).fit_transform(
                 feats[layer].float().cpu().numpy())
             ax = axes[r, c]
             sc = ax.scatter(emb[:, 0], emb[:, 1], c=y.cpu().numpy(), cmap="tab10", s=3, vmin=0, vmax=9)
             ax.set_xticks([]), ax.set_yticks([])
             ax.set_title(f"{run.split('/')[0]} — layer {layer} of {len(feats) - 1}", fontsize=9)
     fig.colorbar(sc, ax=axes, label="class", shrink=0.6)
-    fig.suptitle(f"UMAP of training features ({u['samples']} samples): classes separate and tighten with depth")
+    fig.suptitle(f"UMAP of training features ({u.samples} samples): classes separate and tighten with depth")
     save(fig, out_pdf, out_png)
 
 
-def transfer(table: str, out_pdf: str, out_png: str, models: dict | None = None) -> None:
+def transfer(table: str, out_pdf: str, out_png: str, models: dict[str, CollapseModel] | None = None) -> None:
     """Transfer accuracy per layer next to compression C_l per layer of the same source models."""
     df = tables.read(table)
     df = df[(df["experiment"] == "transfer") & df["layer"].notna()]
@@ -143,9 +145,7 @@ def transfer(table: str, out_pdf: str, out_png: str, models: dict | None = None)
         for c, metric in enumerate(("transfer_acc", "compression")):
             ax = axes[r, c]
             for i, (model, g) in enumerate(df[(df["dataset"] == dataset) & (df["metric"] == metric)].groupby("model")):
-                s = g.groupby("layer")["value"].agg(["mean", "min", "max"])
-                ax.plot(s.index, s["mean"], "o-", color=f"C{i}", label=_split_model(model)[0], ms=4)
-                ax.fill_between(s.index.to_numpy(float), s["min"], s["max"], color=f"C{i}", alpha=0.2)
+                s = seed_band(ax, g, "layer", f"C{i}", _split_model(model)[0], ms=4)
                 if metric == "transfer_acc":
                     best = s["mean"].idxmax()
                     ax.plot([best], [s["mean"].max()], "*", color=f"C{i}", ms=12)

@@ -16,6 +16,7 @@ from lowdim.io import write_json
 from lowdim.studies.completion import row
 from lowdim.studies.completion.core import (Observations, als, compressed_chain, factor_predict, full_chain, narrow_chain,
                                             relative_error, rmse, synthetic, train_chain)
+from lowdim.specs.jobs import CompletionDepthWidthJob, CompletionMovielensJob, CompletionSpeedJob
 from lowdim.train import pick_device
 
 
@@ -30,22 +31,22 @@ def _rows(experiment: str, model: str, dataset: str, seeds: list[int], history: 
     return rows, timing
 
 
-def depth_width(spec: dict, job: str, out: str, checkpoint: str) -> None:
+def depth_width(spec: CompletionDepthWidthJob, job: str, out: str, checkpoint: str) -> None:
     """Depth-L, width-w factorization on every seed's synthetic problem: test error over steps."""
-    p = spec["depth_width"]
+    p = spec.depth_width
     depth, width = (int(x[1:]) for x in job.split("-"))
-    lr = p["lr"][p["depths"].index(depth)]
-    device = pick_device(spec["device"])
-    seeds = spec["seeds"]
-    train, test = (o.to(device) for o in synthetic(p["dim"], p["rank"], p["observed"], seeds))
-    chain = full_chain(train.shape, width, depth, p["init_scale"], seeds).to(device)
+    lr = p.lr[p.depths.index(depth)]
+    device = pick_device(spec.device)
+    seeds = spec.seeds
+    train, test = (o.to(device) for o in synthetic(p.dim, p.rank, p.observed, seeds))
+    chain = full_chain(train.shape, width, depth, p.init_scale, seeds).to(device)
     history = train_chain(f"completion/depth_width/{job}", chain, train,
                           lambda c: {"test_error": relative_error(c.predict(test), test)},
-                          lr, 1.0, p["max_steps"], p["record_every"], p["tol"], Path(checkpoint), [spec, job])
-    dataset = f"synthetic{p['dim']}r{p['rank']}p{p['observed']}"
+                          lr, 1.0, p.max_steps, p.record_every, p.tol, Path(checkpoint), [spec, job])
+    dataset = f"synthetic{p.dim}r{p.rank}p{p.observed}"
     rows, _ = _rows("depth_width", job, dataset, seeds, history, ("train_loss", "test_error"))
     last = history[-1]  # 1: the train loss fell below tol; 0: stopped at max_steps (censored)
-    rows += [row("depth_width", job, dataset, seed, last["step"], "converged", float(last["train_loss"][i] < p["tol"]))
+    rows += [row("depth_width", job, dataset, seed, last["step"], "converged", float(last["train_loss"][i] < p.tol))
              for i, seed in enumerate(seeds)]
     tables.write(tables.frame(rows, params_hash(spec)), out)
 
@@ -77,38 +78,38 @@ def _methods_summary(histories: dict[str, list[dict]], metric: str, level: float
     return summary
 
 
-def speed(spec: dict, out: str, timing_out: str, summary_out: str, checkpoint_dir: str) -> None:
+def speed(spec: CompletionSpeedJob, out: str, timing_out: str, summary_out: str, checkpoint_dir: str) -> None:
     """Full width vs compressed (per gamma and rank) vs narrow random vs shallow vs ALS, one
     synthetic setting, all seeds stacked; timed sequentially in this one job (fair wall-clock)."""
-    p = spec["speed"]
-    device = pick_device(spec["device"])
-    seeds, depth, d, eps = spec["seeds"], p["depth"], p["dim"], p["init_scale"]
-    train, test = (o.to(device) for o in synthetic(d, p["rank"], p["observed"], seeds))
-    dataset = f"synthetic{d}r{p['rank']}p{p['observed']}"
+    p = spec.speed
+    device = pick_device(spec.device)
+    seeds, depth, d, eps = spec.seeds, p.depth, p.dim, p.init_scale
+    train, test = (o.to(device) for o in synthetic(d, p.rank, p.observed, seeds))
+    dataset = f"synthetic{d}r{p.rank}p{p.observed}"
 
     def evaluate(c):
         return {"test_error": relative_error(c.predict(test), test)}
 
     def run(name, chain, lr, gamma=1.0):
-        return train_chain(f"completion/speed/{name}", chain, train, evaluate, lr, gamma, p["max_steps"],
-                           p["record_every"], p["tol"], Path(checkpoint_dir) / f"{name}.pt", [spec, name])
+        return train_chain(f"completion/speed/{name}", chain, train, evaluate, lr, gamma, p.max_steps,
+                           p.record_every, p.tol, Path(checkpoint_dir) / f"{name}.pt", [spec, name])
 
     full = full_chain(train.shape, d, depth, eps, seeds).to(device)
     histories = {}
-    for r_hat in p["ranks"]:
-        for gamma in p["gammas"]:
+    for r_hat in p.ranks:
+        for gamma in p.gammas:
             comp = compressed_chain(full, train, r_hat, eps)
-            histories[f"compressed-r{r_hat}-g{gamma:g}"] = run(f"compressed-r{r_hat}-g{gamma:g}", comp, p["lr"], gamma)
+            histories[f"compressed-r{r_hat}-g{gamma:g}"] = run(f"compressed-r{r_hat}-g{gamma:g}", comp, p.lr, gamma)
         narrow = narrow_chain(train.shape, 2 * r_hat, depth, eps, seeds).to(device)
-        histories[f"narrow-r{r_hat}"] = run(f"narrow-r{r_hat}", narrow, p["lr"])
-    histories["full"] = run("full", full, p["lr"])
-    if p["shallow_lr"] is not None:  # the depth-2 full-width factorization (null: left out)
-        histories["shallow"] = run("shallow", full_chain(train.shape, d, 2, eps, seeds).to(device), p["shallow_lr"])
+        histories[f"narrow-r{r_hat}"] = run(f"narrow-r{r_hat}", narrow, p.lr)
+    histories["full"] = run("full", full, p.lr)
+    if p.shallow_lr is not None:  # the depth-2 full-width factorization (null: left out)
+        histories["shallow"] = run("shallow", full_chain(train.shape, d, 2, eps, seeds).to(device), p.shallow_lr)
 
     def als_eval(a, b):
         return {"test_error": relative_error(factor_predict(a, b, test), test)}
 
-    histories["als"] = als(train, als_eval, p["rank"], p["als_ridge"], p["als_iterations"])
+    histories["als"] = als(train, als_eval, p.rank, p.als_ridge, p.als_iterations)
     rows, timing = [], []
     for name, hist in histories.items():
         r_, t_ = _rows("speed", name, dataset, seeds, hist, ("train_loss", "test_error"))
@@ -116,7 +117,7 @@ def speed(spec: dict, out: str, timing_out: str, summary_out: str, checkpoint_di
         timing += t_
     tables.write(tables.frame(rows, params_hash(spec)), out)
     tables.write(tables.frame(timing, params_hash(spec)), timing_out)
-    write_json(summary_out, _methods_summary(histories, "test_error", p["reach_error"], "full"))
+    write_json(summary_out, _methods_summary(histories, "test_error", p.reach_error, "full"))
 
 
 def split_ratings(data: dict, test: float, seed: int) -> tuple[Observations, Observations, float]:
@@ -134,32 +135,32 @@ def split_ratings(data: dict, test: float, seed: int) -> tuple[Observations, Obs
     return obs(idx_train), obs(idx_test), mean
 
 
-def movielens(spec: dict, data_path: str, out: str, timing_out: str, summary_out: str, checkpoint_dir: str) -> None:
+def movielens(spec: CompletionMovielensJob, data_path: str, out: str, timing_out: str, summary_out: str, checkpoint_dir: str) -> None:
     """Deep full width vs deep compressed vs ALS on MovieLens-100K: test RMSE vs iterations/seconds."""
-    p = spec["movielens"]
-    device = pick_device(spec["device"])
-    seed = spec["seeds"][0]
+    p = spec.movielens
+    device = pick_device(spec.device)
+    seed = spec.seeds[0]
     # float32: from init 0.1 the dynamics need no float64 (the synthetic runs from 1e-3 do), and the
     # full-width 943 x 1682 product costs half as much (184 -> 96 ms per step on 2 CPU cores)
     train, test, _ = (replace(x, values=x.values.float()).to(device) if isinstance(x, Observations) else x
-                      for x in split_ratings(load(data_path), p["test_fraction"], p["split_seed"]))
-    width = p["width"] or min(train.shape)
+                      for x in split_ratings(load(data_path), p.test_fraction, p.split_seed))
+    width = p.width or min(train.shape)
 
     def evaluate(c):
         return {"test_rmse": rmse(c.predict(test), test), "train_rmse": rmse(c.predict(train), train)}
 
     def run(name, chain, gamma=1.0):
-        return train_chain(f"completion/movielens/{name}", chain, train, evaluate, p["lr"], gamma, p["max_steps"],
-                           p["record_every"], 0.0, Path(checkpoint_dir) / f"{name}.pt", [spec, name])
+        return train_chain(f"completion/movielens/{name}", chain, train, evaluate, p.lr, gamma, p.max_steps,
+                           p.record_every, 0.0, Path(checkpoint_dir) / f"{name}.pt", [spec, name])
 
-    full = full_chain(train.shape, width, p["depth"], p["init_scale"], [seed]).to(device=device, dtype=torch.float32)
-    histories = {"compressed": run("compressed", compressed_chain(full, train, p["rank"], p["init_scale"]), p["gamma"]),
+    full = full_chain(train.shape, width, p.depth, p.init_scale, [seed]).to(device=device, dtype=torch.float32)
+    histories = {"compressed": run("compressed", compressed_chain(full, train, p.rank, p.init_scale), p.gamma),
                  "full": run("full", full)}
 
     def als_eval(a, b):
         return {"test_rmse": rmse(factor_predict(a, b, test), test), "train_rmse": rmse(factor_predict(a, b, train), train)}
 
-    histories["als"] = als(train, als_eval, p["als_rank"], p["als_ridge"], p["als_iterations"])
+    histories["als"] = als(train, als_eval, p.als_rank, p.als_ridge, p.als_iterations)
     rows, timing = [], []
     for name, hist in histories.items():
         r_, t_ = _rows("movielens", name, "movielens100k", [seed], hist, ("train_rmse", "test_rmse"))
@@ -167,6 +168,6 @@ def movielens(spec: dict, data_path: str, out: str, timing_out: str, summary_out
         timing += t_
     tables.write(tables.frame(rows, params_hash(spec)), out)
     tables.write(tables.frame(timing, params_hash(spec)), timing_out)
-    summary = _methods_summary(histories, "test_rmse", p["reach_rmse"], "full")
+    summary = _methods_summary(histories, "test_rmse", p.reach_rmse, "full")
     summary["_baseline_mean_rating_rmse"] = float(test.values.pow(2).mean().sqrt())
     write_json(summary_out, summary)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from lowdim import tables
-from lowdim.figures import plt, save
+from lowdim.figures import plt, save, seed_band
 from lowdim.studies.completion.analyze import final_values
 
 
@@ -22,9 +22,7 @@ def width(table: str, timing: str, summary: str, out_pdf: str, out_png: str) -> 
     dataset = df[df["experiment"] == "depth_width"]["dataset"].iloc[0]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
     for i, (depth, g) in enumerate(final.groupby("depth")):
-        s = g.groupby("width")["value"].agg(["mean", "min", "max"])
-        axes[0].plot(s.index, s["mean"], "o-", color=f"C{i}", label=f"depth {depth}")
-        axes[0].fill_between(s.index, s["min"], s["max"], color=f"C{i}", alpha=0.2)
+        seed_band(axes[0], g, "width", f"C{i}", f"depth {depth}")
         it = iters[iters["depth"] == depth].groupby("width")["step"].mean()
         axes[1].plot(it.index, it.values, "o-", color=f"C{i}", label=f"depth {depth}")
     axes[0].set_yscale("log")

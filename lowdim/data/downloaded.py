@@ -1,4 +1,5 @@
-"""Real datasets fetched from the internet, or from a local mirror on offline machines."""
+"""Real datasets, downloaded from their canonical URLs or staged in a local mirror on offline machines
+(the mechanism, SHA-256 checks included, is ``lowdim.data.fetch``)."""
 
 from __future__ import annotations
 

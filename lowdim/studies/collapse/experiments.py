@@ -15,18 +15,19 @@ from lowdim.io import write_atomic
 from lowdim.metrics.streaming import collapse_metrics, stream
 from lowdim.models import build
 from lowdim.studies.collapse import STUDY, parse_run, row
+from lowdim.specs.jobs import CollapseRun
 from lowdim.train import Checkpointer, fit, pick_device, seed_everything
 from lowdim.train.loop import index_batches
 
 
-def load_data(spec: dict, data_path: str) -> tuple[Classification, torch.device]:
-    device = pick_device(spec["device"])
-    return Classification(data_path, device, spec.get("classes")), device
+def load_data(spec: CollapseRun, data_path: str) -> tuple[Classification, torch.device]:
+    device = pick_device(spec.device)
+    return Classification(data_path, device, spec.classes), device
 
 
-def make_model(spec: dict, ds: Classification, device: torch.device, seed: int):
+def make_model(spec: CollapseRun, ds: Classification, device: torch.device, seed: int):
     seed_everything(seed)
-    model = build(spec["model"], ds.in_shape, ds.num_classes, spec["head"], spec["temperature"]).to(device)
+    model = build(spec.model, ds.in_shape, ds.num_classes, spec.head, spec.temperature).to(device)
     if device.type == "cuda" and len(ds.in_shape) == 3:
         model = model.to(memory_format=torch.channels_last)
     return model
@@ -72,37 +73,37 @@ def evaluate(model, ds: Classification, batch_size: int) -> dict[str, float]:
     return {**acc, **collapse_metrics(stats, w)}
 
 
-def train(spec: dict, run: str, data_path: str, model_out: str, history_out: str, checkpoint: str) -> None:
+def train(spec: CollapseRun, run: str, data_path: str, model_out: str, history_out: str, checkpoint: str) -> None:
     """Train one run to the end of its schedule (resuming from its checkpoint) and log its history."""
     seed = parse_run(run)["seed"]
     ds, device = load_data(spec, data_path)
     model = make_model(spec, ds, device, seed)
-    t, m = spec["train"], spec["model"]
-    if t["optimizer"] == "sgd":
-        opt = torch.optim.SGD(model.parameters(), lr=m["lr"], momentum=t["momentum"], weight_decay=m["weight_decay"])
+    t, m = spec.train, spec.model
+    if t.optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=m.lr, momentum=t.momentum, weight_decay=m.weight_decay)
     else:
-        opt = torch.optim.Adam(model.parameters(), lr=m["lr"], weight_decay=m["weight_decay"])
-    if spec["head"] == "normalized":  # classifier rows back on the sphere after every step
+        opt = torch.optim.Adam(model.parameters(), lr=m.lr, weight_decay=m.weight_decay)
+    if spec.head == "normalized":  # classifier rows back on the sphere after every step
         opt.register_step_post_hook(lambda *_: model.head.renormalize())
-    sched = scheduler(opt, m["schedule"], t["epochs"], t["milestones"], t["lr_min_ratio"])
+    sched = scheduler(opt, m.schedule, t.epochs, t.milestones, t.lr_min_ratio)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
-    decay = m["feature_decay"] if spec["head"] == "standard" else 0.0
+    decay = m.feature_decay if spec.head == "standard" else 0.0
 
     def loss_fn(idx):
         with autocast:
             h = model.backbone(ds.inputs("train", idx))[-1]
             logits = model.head(h)
-        loss = loss_of(m["loss"], logits.float(), ds.y["train"][idx], m["output_scale"])
+        loss = loss_of(m.loss, logits.float(), ds.y["train"][idx], m.output_scale)
         return loss + head_decay(model, h.float(), decay) if decay else loss
 
     def on_epoch_end(epoch):  # epoch -1: before training (the initialization)
-        last = epoch + 1 == t["epochs"]
-        return evaluate(model, ds, 2048) if (epoch + 1) % t["eval_every"] == 0 or last else {}
+        last = epoch + 1 == t.epochs
+        return evaluate(model, ds, 2048) if (epoch + 1) % t.eval_every == 0 or last else {}
 
     history = fit(
         f"{STUDY}/{run}", model, opt, loss_fn,
-        lambda e: index_batches(ds.size("train"), t["batch_size"], seed, e, device), t["epochs"],
-        Checkpointer(Path(checkpoint), params_hash([spec, run]), t["checkpoint_every"]),
+        lambda e: index_batches(ds.size("train"), t.batch_size, seed, e, device), t.epochs,
+        Checkpointer(Path(checkpoint), params_hash([spec, run]), t.checkpoint_every),
         scheduler=sched, on_epoch_end=on_epoch_end, evaluate_start=True,
     )
     write_atomic(model_out, lambda tmp: torch.save(model.state_dict(), tmp))
@@ -111,7 +112,7 @@ def train(spec: dict, run: str, data_path: str, model_out: str, history_out: str
     tables.write(tables.frame(rows, params_hash(spec)), history_out)
 
 
-def load_trained(spec: dict, run: str, data_path: str, model_path: str):
+def load_trained(spec: CollapseRun, run: str, data_path: str, model_path: str):
     ds, device = load_data(spec, data_path)
     model = make_model(spec, ds, device, parse_run(run)["seed"])
     model.load_state_dict(torch.load(model_path, map_location=device, weights_only=True))

