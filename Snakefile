@@ -32,6 +32,7 @@ include: "workflow/rules/collapse.smk"
 include: "workflow/rules/dln.smk"
 include: "workflow/rules/completion.smk"
 include: "workflow/rules/adapt.smk"
+include: "workflow/rules/rhm.smk"
 include: "workflow/rules/claims.smk"
 
 
@@ -42,6 +43,7 @@ rule all:
         rules.dln.input,
         rules.completion.input,
         rules.adapt.input,
+        rules.rhm.input,
         rules.claims.output,
 
 

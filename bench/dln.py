@@ -1,7 +1,7 @@
 """Deep-linear-network speed: compressed vs full width vs narrow random, and batched vs looped seeds.
 
-    python bench/dln.py                       # d = 1000, r = 5, L = 3 (the paper's speed setting)
-    python bench/dln.py --dim 400 --eps 3e-3  # quicker (CPU)
+    python bench/dln.py            # CPU: d = 300 (about a minute); on a GPU: the paper's d = 1000
+    python bench/dln.py --paper    # d = 1000, r = 5, L = 3 (the paper's speed setting) anywhere
 
 Part 1 trains each network by GD on a fully observed rank-r target to loss <= --tol and prints
 time per step, iterations, time to tolerance and the ratios full/compressed and narrow/compressed
@@ -91,7 +91,8 @@ def part2(args, device) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--dim", type=int, default=1000)
+    p.add_argument("--paper", action="store_true", help="the paper's size (d = 1000) also on CPU")
+    p.add_argument("--dim", type=int, default=None, help="default: 1000 on a GPU or with --paper, else 300")
     p.add_argument("--rank", type=int, default=5)
     p.add_argument("--depth", type=int, default=3)
     p.add_argument("--eps", type=float, default=1e-3)
@@ -102,6 +103,7 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=200)
     args = p.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    args.dim = args.dim or (1000 if args.paper or device.type == "cuda" else 300)
     print(f"device: {torch.cuda.get_device_name() if device.type == 'cuda' else 'cpu'}; float64")
     part1(args, device)
     part2(args, device)

@@ -1,7 +1,7 @@
 """One training epoch of lowdim's ResNet18 on CIFAR-10-shaped data: images/s and MFU.
 
-    python bench/resnet_epoch.py                 # on the GPU: 50,000 x 3 x 32 x 32, batch 512
-    python bench/resnet_epoch.py --n 1024        # a quick CPU check of the same code path
+    python bench/resnet_epoch.py                 # GPU: 50,000 x 3 x 32 x 32, batch 512; CPU: 1,024 images
+    python bench/resnet_epoch.py --n 50000       # the full epoch anywhere
 
 Synthetic uint8 images stay on the device and are converted per batch, as in training;
 bf16 autocast, channels_last and TF32 on CUDA. FLOPs per image come from torch's
@@ -27,11 +27,12 @@ SPEC = {"arch": "resnet18", "depth": 0, "width": 64, "linear_depth": 0, "batch_n
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--n", type=int, default=50_000)
+    p.add_argument("--n", type=int, default=None, help="images; default 50,000 on a GPU, 1,024 on CPU")
     p.add_argument("--batch", type=int, default=512)
     args = p.parse_args()
     cuda = torch.cuda.is_available()
     device = torch.device("cuda" if cuda else "cpu")
+    args.n = args.n or (50_000 if cuda else 1024)
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     x_all = torch.randint(0, 256, (args.n, 3, 32, 32), dtype=torch.uint8, device=device)
     y_all = torch.randint(0, 10, (args.n,), device=device)

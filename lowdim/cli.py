@@ -53,6 +53,11 @@ COMMANDS: dict[str, dict[str, str]] = {
         "figure-samples": "lowdim.studies.adapt.figures:samples", "figure-ranks": "lowdim.studies.adapt.figures:ranks",
         "figure-curves": "lowdim.studies.adapt.figures:curves", "figure-spectra": "lowdim.studies.adapt.figures:spectra",
     },
+    "rhm": {
+        "train": "lowdim.studies.rhm.experiments:train", "aggregate": "lowdim.studies.rhm.analyze:aggregate",
+        "figure-domains": "lowdim.studies.rhm.figures:domains", "figure-invariance": "lowdim.studies.rhm.figures:invariance",
+        "figure-examples": "lowdim.studies.rhm.figures:examples", "figure-scenes": "lowdim.studies.rhm.figures:scenes",
+    },
     "claims": {"score": "lowdim.claims:score", "readme": "lowdim.claims:readme"},
     "dvc": {"sync": "lowdim.dvc:sync", "deps": "lowdim.dvc:deps"},
 }

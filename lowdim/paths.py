@@ -57,6 +57,11 @@ def feature_stats(study: str, run: str, split: str = "train") -> str:
     return f"{run_dir(study, run)}/features_{split}.npz"
 
 
+def run_arrays(study: str, run: str, kind: str) -> str:
+    """A run's small numpy output (e.g. the rhm examples' predicted masks)."""
+    return f"{run_dir(study, run)}/{kind}.npz"
+
+
 def run_metrics(study: str, run: str, kind: str = "metrics") -> str:
     return f"{run_dir(study, run)}/{kind}.parquet"
 

@@ -105,6 +105,26 @@ def adapt_rows(gap=0.1, lora_drop=0.3, deep_drop=0.0, noise=0.02, seeds=6):
     return frame(rows)
 
 
+RHM_GOOD = {"none": (0.95, 0.2), "jitter": (0.93, 0.4), "histeq": (0.9, 0.5), "grayworld": (0.92, 0.35),
+            "rhm": (0.8, 0.8), "oracle": (0.6, 0.9)}  # (source IoU, mean target IoU)
+#: IoU drop from strength 0 to 1 under random transformations
+RHM_DROP = {"none": 0.8, "jitter": 0.5, "histeq": 0.3, "grayworld": 0.6, "rhm": 0.1, "oracle": 0.7}
+
+
+def rhm_rows(iou=None, drop=None, seeds=3):
+    iou, drop = {**RHM_GOOD, **(iou or {})}, {**RHM_DROP, **(drop or {})}
+    rows = []
+    for seed in range(seeds):
+        e = 0.01 * (seed - 1)
+        for m, (src, tgt) in iou.items():
+            rows.append(("shift", m, "source", seed, 15, None, "iou", src + e))
+            for k, shift in ((1, -0.05), (2, 0.0), (3, 0.05)):
+                rows.append(("shift", m, f"target{k}", seed, 15, None, "iou", tgt + shift + e))
+            for s in (0.0, 0.5, 1.0):
+                rows.append(("invariance", m, f"transformed-s{s:g}", seed, 15, None, "iou", src - drop[m] * s + e))
+    return frame(rows)
+
+
 SUMMARIES = {
     "adapt": {"rank": 8, "rank_samples": 16},
     "collapse": {"layerwise": layerwise_summary()},
@@ -120,7 +140,7 @@ SUMMARIES = {
 
 def good() -> Evidence:
     return Evidence({"collapse": collapse_rows(), "dln": dln_rows(), "completion": completion_rows(),
-                     "adapt": adapt_rows()}, copy.deepcopy(SUMMARIES))
+                     "adapt": adapt_rows(), "rhm": rhm_rows()}, copy.deepcopy(SUMMARIES))
 
 
 def _set(ev: Evidence, study: str, df: pd.DataFrame) -> Evidence:
@@ -158,6 +178,10 @@ BAD = {
     "movielens_rmse": _summary(["completion", "movielens", "compressed", "best_test_rmse"], 1.0),
     "deep_lora_small_n": lambda ev: _set(ev, "adapt", adapt_rows(gap=0.0, noise=0.05)),  # inside the noise
     "deep_lora_rank_robust": lambda ev: _set(ev, "adapt", adapt_rows(deep_drop=0.3)),
+    "rhm_no_aug_degrades": lambda ev: _set(ev, "rhm", rhm_rows(iou={"none": (0.5, 0.5)})),
+    "rhm_closes_gap": lambda ev: _set(ev, "rhm", rhm_rows(iou={"rhm": (0.8, 0.45)})),  # a third of the gap
+    "rhm_beats_simple": lambda ev: _set(ev, "rhm", rhm_rows(iou={"histeq": (0.9, 0.85)})),
+    "rhm_most_invariant": lambda ev: _set(ev, "rhm", rhm_rows(drop={"histeq": 0.05})),
 }
 
 
@@ -210,7 +234,7 @@ def test_outputs_table_markdown_counts_and_readme(tmp_path):
         full.to_parquet(paths[study])
     import json
     sums = []
-    for study in ("collapse", "dln", "completion", "adapt"):
+    for study in ("collapse", "dln", "completion", "adapt", "rhm"):
         p = tmp_path / f"{study}.json"
         p.write_text(json.dumps(ev.summaries.get(study, {})))
         sums.append(str(p))

@@ -99,3 +99,73 @@ def _fmnist(ctx: Context) -> dict[str, np.ndarray]:
 @register("cifar10", "classification", "CIFAR-10 50,000/10,000, 32x32 RGB (torchvision)")
 def _cifar10(ctx: Context) -> dict[str, np.ndarray]:
     return _torchvision("CIFAR10", "cifar-10-batches-py", ctx)
+
+
+#: Inria Aerial Image Labeling (Maggiori et al. 2017): 5000 x 5000 RGB orthophotos at 0.3 m with
+#: building masks, 36 images per city; the labelled cities of its training set.
+INRIA_URL = "https://project.inria.fr/aerialimagelabeling/"
+INRIA_CITIES = ("austin", "chicago", "kitsap", "tyrol-w", "vienna")
+
+
+def inria_files(city: str, index: int) -> tuple[str, str]:
+    """Mirror paths of one image and its building mask (the dataset's own layout)."""
+    name = f"{city}{index}.tif"
+    return f"inria/AerialImageDataset/train/images/{name}", f"inria/AerialImageDataset/train/gt/{name}"
+
+
+def _read_tiles(path: Path, size: int, count: int, rng: np.random.Generator, corners=None):
+    import tifffile
+
+    img = tifffile.imread(path)
+    if corners is None:
+        h, w = img.shape[:2]
+        corners = [(int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))) for _ in range(count)]
+    return [img[r:r + size, c:c + size] for r, c in corners], corners
+
+
+@register("inria", "segmentation", "Inria Aerial Image Labeling: building masks, source cities vs target cities "
+          "(data.inria); staged in a mirror", params_keys=("inria",))
+def _inria(ctx: Context) -> dict[str, np.ndarray]:
+    """Random ``size`` tiles of each city's first ``images`` images: the source cities give the labelled
+    training and test tiles, each target city a domain (labelled test and oracle tiles, unlabelled
+    tiles for RHM). The dataset publishes no checksums: the files are read from the mirror as staged
+    (``<mirror>/inria/AerialImageDataset/train/{images,gt}/<city><i>.tif``, the archive's own layout)."""
+    p = ctx.params["inria"]
+    root = Path(ctx.mirror) if ctx.mirror else None
+    needed = [f for city in list(p["source"]) + list(p["targets"]) for i in range(1, p["images"] + 1)
+              for f in inria_files(city, i)]
+    missing = [f for f in needed if root is None or not (root / f).exists()]
+    if missing:
+        where = f"the mirror {root}" if root else "no mirror ($LOWDIM_DATA_MIRROR unset)"
+        raise DataError(f"{missing[0]} (and {len(missing) - 1} more Inria files) not found in {where}; stage it: "
+                        f"download the dataset from {INRIA_URL} and unpack AerialImageDataset/ to <mirror>/inria/, "
+                        f"then set $LOWDIM_DATA_MIRROR=<mirror>")
+    rng = np.random.default_rng(p["seed"])
+    size, per = p["size"], p["tiles_per_image"]
+
+    def tiles(cities) -> tuple[np.ndarray, np.ndarray]:
+        xs, ms = [], []
+        for city in cities:
+            for i in range(1, p["images"] + 1):
+                image, mask = inria_files(city, i)
+                x, corners = _read_tiles(root / image, size, per, rng)
+                m, _ = _read_tiles(root / mask, size, per, rng, corners)
+                xs += [t[..., :3].transpose(2, 0, 1) for t in x]
+                ms += [(t > 127).astype(np.uint8) for t in m]
+        return np.stack(xs).astype(np.uint8), np.stack(ms)
+
+    def split(x, m, frac=0.75):
+        order = rng.permutation(len(x))
+        cut = int(frac * len(x))
+        return (x[order[:cut]], m[order[:cut]]), (x[order[cut:]], m[order[cut:]])
+
+    out: dict[str, np.ndarray] = {}
+    (out["x_train"], out["mask_train"]), (out["x_test"], out["mask_test"]) = split(*tiles(p["source"]))
+    for k, city in enumerate(p["targets"], start=1):
+        (xt, mt), (xe, me) = split(*tiles([city]))
+        half = len(xt) // 2  # the oracle's labelled tiles and RHM's unlabelled ones are disjoint
+        out[f"x_target{k}_train"], out[f"mask_target{k}_train"] = xt[:half], mt[:half]
+        out[f"x_unlabelled{k}"] = xt[half:]
+        out[f"x_target{k}_test"], out[f"mask_target{k}_test"] = xe, me
+    out["targets"] = np.asarray(len(p["targets"]))
+    return out

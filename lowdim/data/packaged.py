@@ -66,3 +66,13 @@ def _gmm(ctx: Context) -> dict[str, np.ndarray]:
           params_keys=("lowrank",))
 def _lowrank(ctx: Context) -> dict[str, np.ndarray]:
     return lowrank(**ctx.params["lowrank"])
+
+
+@register("overhead", "segmentation", "procedural overhead scenes with building masks, one source and several "
+          "target imaging models (data.overhead)", params_keys=("overhead",))
+def _overhead(ctx: Context) -> dict[str, np.ndarray]:
+    from lowdim.data.overhead import generate
+
+    o = ctx.params["overhead"]
+    return generate({"train": o["train"], "test": o["test"], "unlabelled": o["unlabelled"]}, o["size"], o["targets"],
+                    o["strength"], o["seed"])

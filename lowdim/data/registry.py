@@ -2,7 +2,7 @@
 
 A prepared dataset is one compressed ``.npz`` under ``data/prepared/`` holding numpy arrays
 (and a ``kind`` string). Classification sets hold ``x_train, y_train, x_test, y_test``
-(images as uint8, everything else float32); completion sets hold a target matrix and
+(images as uint8, everything else float32); segmentation sets hold images and masks per domain; completion sets hold a target matrix and
 index lists; ratings hold (user, item, rating) triples; sentence pairs hold two string
 arrays and a score.
 """
@@ -18,7 +18,7 @@ import numpy as np
 from lowdim.errors import DataError
 from lowdim.io import write_npz
 
-KINDS = ("classification", "completion", "ratings", "sentence_pairs")
+KINDS = ("classification", "completion", "ratings", "sentence_pairs", "segmentation")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lowdim.specs.base import nested, param
-from lowdim.specs.params import (Adapt, CollapseFeatures, CollapseModel, CollapseTrain, CollapseUmap, CompletionDepthWidth,
+from lowdim.specs.params import (Adapt, Rhm, CollapseFeatures, CollapseModel, CollapseTrain, CollapseUmap, CompletionDepthWidth,
                                  CompletionMovielens, CompletionSpeed, DlnCompressed, DlnInvariant, DlnProgressive)
 
 @dataclass(frozen=True)
@@ -62,6 +62,12 @@ class CompletionMovielensJob:
     device: str = param("auto", "auto | cpu | cuda")
     seeds: tuple[int, ...] = param((0, 1, 2), "params completion.seeds")
     movielens: CompletionMovielens = nested(CompletionMovielens, "params completion.movielens")
+
+
+@dataclass(frozen=True)
+class RhmJob:
+    device: str = param("auto", "auto | cpu | cuda")
+    rhm: Rhm = nested(Rhm, "params rhm")
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,34 @@ class DataLowrank:
 
 
 @dataclass(frozen=True)
+class DataOverhead:
+    size: int = param(32, 'tile side in pixels (a multiple of 2**rhm.model.depth)')
+    train: int = param(256, 'labelled source tiles (and labelled tiles per target domain, for the oracle)')
+    test: int = param(128, 'test tiles per domain')
+    unlabelled: int = param(128, 'unlabelled tiles per target domain (the references of RHM)')
+    targets: int = param(3, 'target domains (imaging models)')
+    strength: float = param(1.0, 'how far the target imaging models are from the source (0: none, 1: strong)')
+    seed: int = param(0, 'generator seed')
+
+
+@dataclass(frozen=True)
+class DataInria:
+    source: tuple[str, ...] = param(('austin', 'chicago'), 'labelled training cities (the source domain)')
+    targets: tuple[str, ...] = param(('kitsap', 'tyrol-w', 'vienna'), 'held-out cities, one target domain each')
+    images: int = param(36, 'images per city read (36: all)')
+    tiles_per_image: int = param(32, 'random tiles cut from each image')
+    size: int = param(256, 'tile side in pixels')
+    seed: int = param(0, 'seed of the tile positions and splits')
+
+
+@dataclass(frozen=True)
 class Data:
     mirror: str | None = param(None, 'Folder holding staged raw files (same layout as ../shared/data); $LOWDIM_DATA_MIRROR overrides.')
     download: bool = param(True, 'Allow downloads from the canonical URLs when a file is not in the mirror.')
     gaussian_mixture: DataGaussianMixture = nested(DataGaussianMixture, 'Nearly-orthogonal Gaussian-mixture classification data (Wang et al. 2023).')
     lowrank: DataLowrank = nested(DataLowrank, 'Low-rank matrix completion data (Yaras et al. 2024).')
+    overhead: DataOverhead = nested(DataOverhead, 'Procedural overhead scenes with building masks, per-domain imaging models (rhm).')
+    inria: DataInria = nested(DataInria, 'Inria Aerial Image Labeling tiles (rhm, paper config; staged in the mirror).')
 
 
 @dataclass(frozen=True)
@@ -241,7 +264,7 @@ class Adapt:
     targets: str = param('all', 'which linear layers get adapters')
     train_head: bool = param(False, 'train the new regression head too (the authors train only the adapters)')
     methods: tuple[str, ...] = param(('lora', 'deep_lora'), 'lora | deep_lora | deep_lora_compressed')
-    seeds: tuple[int, ...] = param((0, 1, 2, 3), 'a seed fixes the n-pair subset, the head and the adapter init')
+    seeds: tuple[int, ...] = param((0, 1, 2), 'a seed fixes the n-pair subset, the head and the adapter init')
     samples: tuple[int, ...] = param((16,), 'n of the samples sweep (at rank)')
     rank: int = param(8, 'adapter rank of the samples sweep')
     ranks: tuple[int, ...] = param((64,), 'ranks of the rank sweep (at n = rank_samples)')
@@ -257,6 +280,46 @@ class Adapt:
     max_length: int = param(48, 'tokens per pair; longer training pairs are left out')
     dev_samples: int = param(200, 'a fixed subset of the dev pairs (1500: all)')
     spectrum_top: int = param(16, 'singular values of Delta W recorded per layer')
+
+
+@dataclass(frozen=True)
+class RhmModel:
+    depth: int = param(2, 'U-Net down/up levels')
+    width: int = param(16, 'channels of the first level (doubled per level)')
+
+
+@dataclass(frozen=True)
+class RhmTrain:
+    epochs: int = param(10, 'training epochs')
+    batch_size: int = param(32, 'tiles per step')
+    lr: float = param(1.0e-3, 'Adam learning rate')
+
+
+@dataclass(frozen=True)
+class RhmJitter:
+    brightness: float = param(0.4, 'brightness factor drawn from [1 - b, 1 + b]')
+    contrast: float = param(0.4, 'contrast factor drawn from [1 - c, 1 + c]')
+    saturation: float = param(0.4, 'saturation factor drawn from [1 - s, 1 + s]')
+    hue: float = param(0.05, 'hue shift drawn from [-h, h]')
+    gamma: float = param(0.5, 'gamma drawn log-uniformly from [1 / (1 + g), 1 + g]')
+
+
+@dataclass(frozen=True)
+class RhmInvariance:
+    strengths: tuple[float, ...] = param((0.0, 0.25, 0.5, 0.75, 1.0), 'strengths of the random monotone transformations')
+    transforms: int = param(4, 'random transformations per strength')
+    seed: int = param(100, 'seed of the transformations (the same for every method and seed)')
+
+
+@dataclass(frozen=True)
+class Rhm:
+    dataset: str = param('overhead', 'overhead (procedural, offline) | inria (Inria Aerial Image Labeling, paper config)')
+    methods: tuple[str, ...] = param(('none', 'jitter', 'histeq', 'grayworld', 'rhm', 'oracle'), 'none | jitter | histeq | grayworld | rhm | oracle')
+    seeds: tuple[int, ...] = param((0, 1), 'a seed fixes the init and the batch order')
+    model: RhmModel = nested(RhmModel, 'the U-Net')
+    train: RhmTrain = nested(RhmTrain, 'training (the same budget for every method)')
+    jitter: RhmJitter = nested(RhmJitter, 'the photometric jitter baseline (torchvision ColorJitter + gamma)')
+    invariance: RhmInvariance = nested(RhmInvariance, 'IoU under random pixel-wise transformations of the source test set')
 
 
 @dataclass(frozen=True)
@@ -281,4 +344,5 @@ class Params:
     dln: Dln = nested(Dln, 'Deep linear networks (Wang et al. 2023; Yaras et al. 2023, the law of parsimony).')
     completion: Completion = nested(Completion, 'Deep low-rank matrix completion (Yaras et al. ICML 2024).')
     adapt: Adapt = nested(Adapt, 'Deep LoRA vs LoRA, few-shot fine-tuning on GLUE STS-B (Yaras et al. ICML 2024).')
+    rhm: Rhm = nested(Rhm, 'Randomized histogram matching: segmentation under pixel-wise domain shift (Yaras et al. 2024).')
     claims: Claims = nested(Claims, 'Thresholds of the reproduction scorecard (lowdim/claims.py).')

@@ -14,7 +14,7 @@ rule adapt_finetune:
         paths.run_metrics("adapt", "{job}"),
     params:
         spec=spec(adapt_study.job_spec(config)),
-        checkpoints=paths.checkpoint_dir("adapt", "{job}"),
+        checkpoints=lambda wc: paths.checkpoint_dir("adapt", wc.job),
     wildcard_constraints:
         job=r"[a-z_]+-r\d+-n\d+",
     threads: 1  # two 1-thread jobs beat one 2-thread job on small batches

@@ -1,5 +1,5 @@
 # The reproduction scorecard: every paper claim re-derived from the study tables.
-CLAIM_STUDIES = ("collapse", "dln", "completion", "adapt")
+CLAIM_STUDIES = ("collapse", "dln", "completion", "adapt", "rhm")
 
 
 rule claims:

@@ -37,7 +37,7 @@ rule completion_speed:
         summary=paths.run_summary("completion", "speed/run"),
     params:
         spec=spec(mc_study.job_spec(config, "speed")),
-        checkpoints=paths.checkpoint_dir("completion", "speed/run"),
+        checkpoints=lambda wc: paths.checkpoint_dir("completion", "speed/run"),
     threads: TRAIN_RES["cpus"]
     resources:
         gpu=TRAIN_RES["gpu"],
@@ -66,7 +66,7 @@ rule completion_movielens:
         summary=paths.run_summary("completion", "movielens/run"),
     params:
         spec=spec(mc_study.job_spec(config, "movielens")),
-        checkpoints=paths.checkpoint_dir("completion", "movielens/run"),
+        checkpoints=lambda wc: paths.checkpoint_dir("completion", "movielens/run"),
     threads: TRAIN_RES["cpus"]
     resources:
         gpu=TRAIN_RES["gpu"],

@@ -60,7 +60,7 @@ rule dln_compressed:
         summary=paths.run_summary("dln", "compressed/run"),
     params:
         spec=spec(dln_study.job_spec(config, "compressed")),
-        checkpoints=paths.checkpoint_dir("dln", "compressed/run"),
+        checkpoints=lambda wc: paths.checkpoint_dir("dln", "compressed/run"),
     threads: TRAIN_RES["cpus"]
     resources:
         gpu=TRAIN_RES["gpu"],
