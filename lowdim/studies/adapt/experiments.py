@@ -67,10 +67,15 @@ def reset_head(model: nn.Module, seed: int, train: bool) -> list[nn.Parameter]:
     return list(head.parameters()) if train else []
 
 
-def few_shot(data: dict, tok, n: int, max_length: int, seed: int) -> np.ndarray:
+def pair_lengths(data: dict, tok) -> np.ndarray:
+    """Tokens of every training pair (computed once per job; the length filter of :func:`few_shot`)."""
+    return np.array([len(ids) for ids in tok(list(data["train_sentence1"]), list(data["train_sentence2"]))["input_ids"]])
+
+
+def few_shot(data: dict, tok, n: int, max_length: int, seed: int, lengths: np.ndarray | None = None) -> np.ndarray:
     """n training pairs drawn without replacement from those whose tokenized pair fits in
     ``max_length`` (the length filter applies to training data only)."""
-    lengths = np.array([len(ids) for ids in tok(list(data["train_sentence1"]), list(data["train_sentence2"]))["input_ids"]])
+    lengths = pair_lengths(data, tok) if lengths is None else lengths
     eligible = np.flatnonzero(lengths <= max_length)
     if n > eligible.size:
         raise LowdimError(f"params: adapt.samples has n = {n} but only {eligible.size} training pairs fit "
@@ -78,9 +83,27 @@ def few_shot(data: dict, tok, n: int, max_length: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(eligible, size=n, replace=False))
 
 
-def encode(tok, s1, s2, max_length: int, device) -> dict:
-    enc = tok(list(s1), list(s2), truncation=True, max_length=max_length, padding=True, return_tensors="pt")
-    return {k: v.to(device) for k, v in enc.items()}
+class Encoded:
+    """Sentence pairs tokenized once ([CLS] a [SEP] b [SEP], truncated to ``max_length``); a batch is
+    padded to its longest pair, the tensors ``tok(..., padding=True)`` returns, without re-tokenizing
+    every step and every evaluation."""
+
+    PAD = {"token_type_ids": 0, "attention_mask": 0}
+
+    def __init__(self, tok, s1, s2, max_length: int):
+        enc = tok(list(s1), list(s2), truncation=True, max_length=max_length)
+        self.keys = [k for k in ("input_ids", "token_type_ids", "attention_mask") if k in enc]
+        self.seqs = {k: list(enc[k]) for k in self.keys}
+        self.pad = {**self.PAD, "input_ids": tok.pad_token_id or 0}
+
+    def __len__(self) -> int:
+        return len(self.seqs["input_ids"])
+
+    def batch(self, idx, device) -> dict:
+        idx = [int(i) for i in idx]
+        width = max(len(self.seqs["input_ids"][i]) for i in idx)
+        return {k: torch.tensor([self.seqs[k][i] + [self.pad[k]] * (width - len(self.seqs[k][i])) for i in idx],
+                                device=device) for k in self.keys}
 
 
 def score(model: nn.Module, batch: dict) -> torch.Tensor:
@@ -89,11 +112,11 @@ def score(model: nn.Module, batch: dict) -> torch.Tensor:
 
 
 @torch.no_grad()
-def predict(model: nn.Module, tok, s1, s2, max_length: int, batch_size: int, device) -> np.ndarray:
+def predict(model: nn.Module, pairs: Encoded, batch_size: int, device) -> np.ndarray:
     was_training = model.training
     model.eval()
-    out = [score(model, encode(tok, s1[i:i + batch_size], s2[i:i + batch_size], max_length, device)).float().cpu()
-           for i in range(0, len(s1), batch_size)]
+    out = [score(model, pairs.batch(range(i, min(i + batch_size, len(pairs))), device)).float().cpu()
+           for i in range(0, len(pairs), batch_size)]
     model.train(was_training)
     return torch.cat(out).numpy()
 
@@ -131,10 +154,12 @@ def finetune(spec: AdaptJob, job: str, data_path: str, out: str, checkpoint_dir:
     dev_idx = np.sort(order[:min(p.dev_samples, data["dev_score"].size)])
     dev = (data["dev_sentence1"][dev_idx], data["dev_sentence2"][dev_idx], data["dev_score"][dev_idx])
     tok, base = load_model(p.model)
+    dev_pairs, lengths = Encoded(tok, dev[0], dev[1], p.max_length), pair_lengths(data, tok)  # once per job
     rows = []
     for seed in p.seeds:
-        rows += _one_seed(p, method, rank, n, seed, data, dev, tok, copy.deepcopy(base), device,
-                          Path(checkpoint_dir) / f"seed{seed}.pt", params_hash([spec, job, seed]), f"adapt/{job}/seed{seed}")
+        rows += _one_seed(p, method, rank, n, seed, data, (dev_pairs, dev[2]), tok, copy.deepcopy(base), device,
+                          Path(checkpoint_dir) / f"seed{seed}.pt", params_hash([spec, job, seed]),
+                          f"adapt/{job}/seed{seed}", lengths)
     tables.write(tables.frame(rows, params_hash(spec)), out)
 
 
@@ -154,13 +179,15 @@ class Trainable(nn.Module):
 
 
 def _one_seed(p: Adapt, method: str, rank: int, n: int, seed: int, data, dev, tok, model: nn.Module, device,
-              ckpt: Path, identity: str, run: str) -> list[dict]:
+              ckpt: Path, identity: str, run: str, lengths: np.ndarray | None = None) -> list[dict]:
     """One seed on the shared training loop: an "epoch" is ``eval_every`` steps, after which train
     and dev correlations are measured (and Delta W kept at ``early_step``). Dropout is on while
     training (the authors'), its randomness seeded per step, so a resumed run repeats an uninterrupted one."""
     seed_everything(seed)
-    idx = few_shot(data, tok, n, p.max_length, seed)
-    s1, s2, y = data["train_sentence1"][idx], data["train_sentence2"][idx], data["train_score"][idx]
+    idx = few_shot(data, tok, n, p.max_length, seed, lengths)
+    y = data["train_score"][idx]
+    pairs = Encoded(tok, data["train_sentence1"][idx], data["train_sentence2"][idx], p.max_length)
+    dev_pairs, dev_y = dev
     for q in model.parameters():
         q.requires_grad_(False)
     head = reset_head(model, seed, p.train_head)
@@ -176,7 +203,7 @@ def _one_seed(p: Adapt, method: str, rank: int, n: int, seed: int, data, dev, to
 
     if method == "deep_lora_compressed":  # one batch's gradient at init, then width 2r
         b = batch_of(0)
-        loss = nn.functional.mse_loss(score(model, encode(tok, s1[b], s2[b], p.max_length, device)), target[b])
+        loss = nn.functional.mse_loss(score(model, pairs.batch(b, device)), target[b])
         compress_adapters(model.base_model, loss, rank, p.init_scale)
     opt = torch.optim.AdamW(param_groups(model.base_model, getattr(p.lr, method), p.gamma, head),
                             betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0)  # the authors' optimizer
@@ -186,12 +213,12 @@ def _one_seed(p: Adapt, method: str, rank: int, n: int, seed: int, data, dev, to
     def loss_fn(step: int) -> torch.Tensor:
         torch.manual_seed(seed * 1_000_003 + step)  # this step's dropout masks
         b = batch_of(step)
-        return nn.functional.mse_loss(score(model, encode(tok, s1[b], s2[b], p.max_length, device)), target[b])
+        return nn.functional.mse_loss(score(model, pairs.batch(b, device)), target[b])
 
     def record(epoch: int) -> dict:
         done = min((epoch + 1) * p.eval_every, p.steps)
-        tr = correlations(predict(model, tok, s1, s2, p.max_length, 64, device), y)
-        dv = correlations(predict(model, tok, *dev[:2], p.max_length, 64, device), dev[2])
+        tr = correlations(predict(model, pairs, 64, device), y)
+        dv = correlations(predict(model, dev_pairs, 64, device), dev_y)
         out = {"done": done, "train_pearson": tr["pearson"], "dev_pearson": dv["pearson"], "dev_spearman": dv["spearman"]}
         if done == p.early_step:
             out["early"] = {k: m.delta().detach().cpu() for k, m in adapters(model.base_model).items()}
