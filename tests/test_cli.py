@@ -28,3 +28,12 @@ def test_a_step_gets_its_own_options_only():
         ["dln", "aggregate", "--inputs", "a", "b", "--compressed-summary", "c", "--table-out", "t", "--summary-out", "s",
          "--curves-out", "u"])
     assert args.inputs == ["a", "b"] and args._fn.__name__ == "aggregate"
+
+
+@pytest.mark.parametrize("group,step", [("dln", "aggregate"), ("collapse", "aggregate"), ("collapse", "figure-layerwise"),
+                                        ("completion", "figure-speed"), ("rhm", "aggregate"), ("claims", "score")])
+def test_analysis_steps_start_without_torch(group, step):
+    """Steps that only read tables must not pay torch's ~2 s import at start-up."""
+    code = f"import sys; from lowdim import cli; cli.build_parser({[group, step]!r}); print('torch' in sys.modules)"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "False"

@@ -1,9 +1,21 @@
-"""Metrics of low-dimensional structure, each checked against a slow numpy reference in tests."""
+"""Metrics of low-dimensional structure, each checked against a slow numpy reference in tests.
 
-from lowdim.metrics.collapse import compression, discrimination, nc1, nc2, nc3, nc4, numerical_rank
-from lowdim.metrics.fits import geometric_fit, linear_fit
-from lowdim.metrics.streaming import ClassStats, collapse_metrics, layer_metrics, stream
-from lowdim.metrics.subspace import principal_angles
+Names resolve lazily (PEP 562): ``from lowdim.metrics.fits import linear_fit`` loads numpy only,
+not the torch-based collapse metrics, so a step that fits curves starts without importing torch.
+"""
 
-__all__ = ["ClassStats", "collapse_metrics", "compression", "discrimination", "geometric_fit", "layer_metrics",
-           "linear_fit", "nc1", "nc2", "nc3", "nc4", "numerical_rank", "principal_angles", "stream"]
+from importlib import import_module
+
+_WHERE = {
+    "compression": "collapse", "discrimination": "collapse", "nc1": "collapse", "nc2": "collapse", "nc3": "collapse",
+    "nc4": "collapse", "numerical_rank": "collapse", "geometric_fit": "fits", "linear_fit": "fits",
+    "ClassStats": "streaming", "collapse_metrics": "streaming", "layer_metrics": "streaming", "stream": "streaming",
+    "principal_angles": "subspace",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(import_module(f"lowdim.metrics.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'lowdim.metrics' has no attribute {name!r}")

@@ -253,9 +253,9 @@ class Completion:
 
 @dataclass(frozen=True)
 class AdaptLr:
-    lora: float = param(0.001, 'LoRA')
-    deep_lora: float = param(0.001, 'Deep LoRA')
-    deep_lora_compressed: float = param(0.001, 'compressed Deep LoRA')
+    lora: float = param(0.00125, 'LoRA')
+    deep_lora: float = param(0.00125, 'Deep LoRA')
+    deep_lora_compressed: float = param(0.00125, 'compressed Deep LoRA')
 
 
 @dataclass(frozen=True)
@@ -264,7 +264,7 @@ class Adapt:
     targets: str = param('all', 'which linear layers get adapters')
     train_head: bool = param(False, 'train the new regression head too (the authors train only the adapters)')
     methods: tuple[str, ...] = param(('lora', 'deep_lora'), 'lora | deep_lora | deep_lora_compressed')
-    seeds: tuple[int, ...] = param((0, 1, 2), 'a seed fixes the n-pair subset, the head and the adapter init')
+    seeds: tuple[int, ...] = param((0, 1), 'a seed fixes the n-pair subset, the head and the adapter init')
     samples: tuple[int, ...] = param((16,), 'n of the samples sweep (at rank)')
     rank: int = param(8, 'adapter rank of the samples sweep')
     ranks: tuple[int, ...] = param((64,), 'ranks of the rank sweep (at n = rank_samples)')
@@ -274,9 +274,9 @@ class Adapt:
     lr: AdaptLr = nested(AdaptLr, 'AdamW learning rate of each method')
     lr_decay: str = param('none', 'linear (to 0 at the last step) | none')
     batch_size: int = param(16, 'pairs per step')
-    steps: int = param(50, 'optimizer steps')
-    eval_every: int = param(25, 'steps between dev evaluations')
-    early_step: int = param(25, 'Delta W subspaces at this step vs the last')
+    steps: int = param(40, 'optimizer steps')
+    eval_every: int = param(20, 'steps between dev evaluations')
+    early_step: int = param(20, 'Delta W subspaces at this step vs the last')
     max_length: int = param(48, 'tokens per pair; longer training pairs are left out')
     dev_samples: int = param(200, 'a fixed subset of the dev pairs (1500: all)')
     spectrum_top: int = param(16, 'singular values of Delta W recorded per layer')
@@ -290,7 +290,7 @@ class RhmModel:
 
 @dataclass(frozen=True)
 class RhmTrain:
-    epochs: int = param(10, 'training epochs')
+    epochs: int = param(8, 'training epochs')
     batch_size: int = param(32, 'tiles per step')
     lr: float = param(1.0e-3, 'Adam learning rate')
 

@@ -113,12 +113,17 @@ def score(model: nn.Module, batch: dict) -> torch.Tensor:
 
 @torch.no_grad()
 def predict(model: nn.Module, pairs: Encoded, batch_size: int, device) -> np.ndarray:
+    """Scores of every pair, in order; batched by length (less padding; padding is masked, so a score
+    changes by round-off only)."""
     was_training = model.training
     model.eval()
-    out = [score(model, pairs.batch(range(i, min(i + batch_size, len(pairs))), device)).float().cpu()
-           for i in range(0, len(pairs), batch_size)]
+    order = np.argsort([len(ids) for ids in pairs.seqs["input_ids"]], kind="stable")
+    out = torch.empty(len(pairs))
+    for i in range(0, len(pairs), batch_size):
+        idx = order[i:i + batch_size]
+        out[torch.as_tensor(idx)] = score(model, pairs.batch(idx, device)).float().cpu()
     model.train(was_training)
-    return torch.cat(out).numpy()
+    return out.numpy()
 
 
 def correlations(pred: np.ndarray, y: np.ndarray) -> dict[str, float]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import torch
 
 from lowdim import tables
 from lowdim.config import params_hash
@@ -12,13 +11,16 @@ from lowdim.io import write_atomic, write_json, write_npz
 from lowdim.metrics.fits import geometric_fit, linear_fit
 from lowdim.specs.jobs import CollapseRun
 from lowdim.specs.params import CollapseModel
-from lowdim.metrics.streaming import ClassStats, layer_metrics, stream
 from lowdim.studies.collapse import row
-from lowdim.studies.collapse.experiments import load_trained
 
 
 def features(spec: CollapseRun, run: str, data_path: str, model_path: str, out: str) -> None:
     """Stream every layer's training features into per-class sufficient statistics (two passes)."""
+    import torch
+
+    from lowdim.metrics.streaming import stream
+    from lowdim.studies.collapse.experiments import load_trained
+
     model, ds, _ = load_trained(spec, run, data_path, model_path)
 
     def batches():
@@ -34,13 +36,18 @@ def features(spec: CollapseRun, run: str, data_path: str, model_path: str, out: 
     write_npz(out, arrays, compressed=False)
 
 
-def load_stats(path: str) -> list[ClassStats]:
+def load_stats(path: str) -> list:
+    """The per-layer statistics written by :func:`features`."""
+    from lowdim.metrics.streaming import ClassStats
+
     with np.load(path) as z:
         return [ClassStats.from_arrays(z, prefix=f"l{i}_") for i in range(int(z["num_layers"]))]
 
 
 def metrics(spec: CollapseRun, run: str, stats_path: str, history_path: str, out: str) -> None:
     """Layerwise NC1, compression, discrimination and numerical rank after training, plus the history."""
+    from lowdim.metrics.streaming import layer_metrics
+
     hist = tables.read(history_path)
     final = int(hist["step"].max())
     rows = [row(run, "layerwise", final, layer, name, value)
@@ -48,7 +55,7 @@ def metrics(spec: CollapseRun, run: str, stats_path: str, history_path: str, out
     tables.write(tables.concat_frames([hist, tables.frame(rows, params_hash(spec))]), out)
 
 
-def layer_features(model, x: torch.Tensor, max_dim: int) -> list[torch.Tensor]:
+def layer_features(model, x, max_dim: int) -> list:
     """Backbone layer outputs, flattened; conv maps larger than ``max_dim`` are average-pooled over space."""
     out = []
     for f in model.backbone(x):
@@ -61,8 +68,11 @@ def layer_features(model, x: torch.Tensor, max_dim: int) -> list[torch.Tensor]:
 def transfer(spec: CollapseRun, run: str, data_path: str, model_path: str, out: str) -> None:
     """Linear probe on every layer of a model trained on the source classes, fitted on the other
     classes' training split and scored on their test split (Wang et al. 2023, Sec. 6)."""
+    import torch
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
+
+    from lowdim.studies.collapse.experiments import load_trained
 
     from lowdim.data.tensors import Classification
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from lowdim import tables
 from lowdim.figures import plt, save, seed_band
 from lowdim.specs.jobs import CollapseRun
 from lowdim.specs.params import CollapseModel
 from lowdim.studies.collapse.analyze import layer_fits
-from lowdim.studies.collapse.experiments import load_trained
 
 NC_TITLES = {
     "nc1": r"NC1  tr$(\Sigma_W\Sigma_B^+)/K$", "nc2": r"NC2  $\|\bar G-\bar J_{ETF}\|_F$",
@@ -108,7 +106,10 @@ def layerwise(table: str, out_pdf: str, out_png: str, models: dict[str, Collapse
 
 def umap(spec: CollapseRun, runs: list, data_paths: list, model_paths: list, out_pdf: str, out_png: str) -> None:
     """UMAP of training features at a few layers, coloured by class."""
+    import torch
     import umap as umap_learn
+
+    from lowdim.studies.collapse.experiments import load_trained
 
     u = spec.umap
     fig = None
