@@ -172,11 +172,17 @@ def test_common_profile_is_the_least_squares_shared_progress():
     np.testing.assert_allclose(common_profile(values), p, atol=0.01)
 
 
-def test_interval_min_max_below_five_and_bootstrap_from_five():
+def test_interval_t_below_five_and_bootstrap_from_five():
+    from scipy import stats
+
     from lowdim.metrics.stats import interval, verdict
 
     few = interval([0.1, -0.2, 0.3])
-    assert (few["low"], few["high"], few["method"]) == (-0.2, 0.3, "min-max") and verdict(few) == "not resolved"
+    ref = stats.t.interval(0.95, 2, loc=np.mean([0.1, -0.2, 0.3]), scale=stats.sem([0.1, -0.2, 0.3]))
+    assert few["low"] == pytest.approx(ref[0]) and few["high"] == pytest.approx(ref[1]) and verdict(few) == "not resolved"
+    assert verdict(interval([0.47, 0.48])) == "yes"  # two seeds, a large and consistent effect
+    assert verdict(interval([0.0, 0.11])) == "not resolved"  # two seeds that merely agree in sign
+    assert verdict(interval([0.3])) == "not resolved"  # one seed: no interval
     rng = np.random.default_rng(1)
     v = rng.normal(0.5, 0.1, size=40)
     iv = interval(v)
