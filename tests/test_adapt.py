@@ -207,17 +207,18 @@ def test_one_seed_trains_only_the_adapters_and_resumes_exactly(tmp_path, capsys,
         assert resumed[key] == pytest.approx(whole[key], rel=1e-5, abs=1e-7), key
 
 
-def test_a_model_missing_offline_is_one_line_naming_it(monkeypatch):
-    """The paper config's bert-base-cased without network or cache: one line, the model and how to stage it."""
-    from lowdim.errors import LowdimError
-    from lowdim.studies.adapt.experiments import load_model
+def test_a_model_missing_offline_is_one_line_naming_it(tmp_path):
+    """The paper config's bert-base-cased without network or cache: one line, the model and how to stage it.
+    In a fresh interpreter: huggingface_hub reads HF_HUB_OFFLINE when it is first imported."""
+    import os
+    import subprocess
+    import sys
 
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", "/nonexistent-hf-home")
-    with pytest.raises(LowdimError) as err:
-        load_model("bert-base-cased")
-    msg = str(err.value)
-    assert "\n" not in msg and "bert-base-cased" in msg and "HF_HOME" in msg
+    code = ("from lowdim.errors import LowdimError\nfrom lowdim.studies.adapt.experiments import load_model\n"
+            "try:\n    load_model('bert-base-cased')\nexcept LowdimError as e:\n    print(e)\n")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "no-hf-home")}
+    msg = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120).stdout.strip()
+    assert "\n" not in msg and "bert-base-cased" in msg and "HF_HOME" in msg, msg
 
 
 def test_pairs_tokenized_once_batch_as_the_tokenizer_pads():

@@ -99,11 +99,11 @@ def test_claims_table_and_report_render_in_headless_chromium(built):
     md = (project / "results/claims.md").read_text()
     assert md.count("\n| **") >= 15 and "claims hold in this run" in md
     counts = json.loads((project / "results/summary/claims.json").read_text())
-    assert set(counts) == {"collapse", "dln", "completion", "adapt", "all"}
+    assert set(counts) == {"collapse", "dln", "completion", "adapt", "rhm", "all"}
     run(["snakemake", "--report", "results/report.html"], cwd=project)
     html = (project / "results/report.html").read_text()
     figures = sorted(p.name for p in project.glob("results/*/figures/*.png"))
-    assert len(figures) == 4 + 3 + 3 + 4
+    assert len(figures) == 4 + 3 + 3 + 4 + 4
     assert all(name in html for name in figures), [n for n in figures if n not in html]
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
@@ -111,7 +111,7 @@ def test_claims_table_and_report_render_in_headless_chromium(built):
     dom = run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=15000", "--dump-dom",
                (project / "results/report.html").as_uri()], cwd=project, timeout=120).stdout
     # the report is a JavaScript app: after it ran, its navigation lists the result categories
-    for category in ("collapse", "dln", "completion", "adapt", "claims"):
+    for category in ("collapse", "dln", "completion", "adapt", "rhm", "claims"):
         assert category in dom, category
     assert "<script" in dom and len(dom) > 10_000
 
