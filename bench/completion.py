@@ -1,6 +1,6 @@
 """Deep matrix completion speed: compressed (discrepant lr) vs full width vs narrow random vs ALS.
 
-    python bench/completion.py           # CPU: d = 300, <= 60 s per method (<= 5 minutes); GPU: the paper's
+    python bench/completion.py           # CPU: d = 200 (the embedded setting), <= 70 s per method; GPU: the paper's
     python bench/completion.py --paper   # d = 1000, r = 5, 20% observed, L = 3, <= 900 s per method (paper setting)
 
 Each method runs full-batch GD (ALS: alternating ridge solves) on the same seeded problem until
@@ -56,23 +56,24 @@ def run(chain, train, test, lr, gamma, args, device) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--paper", action="store_true", help="the paper's size (d = 1000, 900 s per method) also on CPU")
-    ap.add_argument("--dim", type=int, default=None, help="default: 1000 on a GPU or with --paper, else 300")
+    ap.add_argument("--dim", type=int, default=None, help="default: 1000 on a GPU or with --paper, else 200")
     ap.add_argument("--rank", type=int, default=5)
     ap.add_argument("--observed", type=float, default=0.2)
     ap.add_argument("--depth", type=int, default=3)
     ap.add_argument("--eps", type=float, default=1e-3)
-    ap.add_argument("--lr", type=float, default=5e3)
+    ap.add_argument("--lr", type=float, default=None, help="default 5 d: the authors' 5e3 at d = 1000, 1e3 at 200")
     ap.add_argument("--gamma", type=float, default=0.01)
     ap.add_argument("--reach", type=float, default=1e-6)
     ap.add_argument("--check", type=int, default=25)
-    ap.add_argument("--max-seconds", type=float, default=None, help="per method; default 900 (paper size) or 60")
+    ap.add_argument("--max-seconds", type=float, default=None, help="per method; default 900 (paper size) or 70")
     ap.add_argument("--methods", nargs="*", default=["compressed", "narrow", "als", "full"])
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = ap.parse_args()
     device = torch.device(args.device)
     paper = args.paper or device.type == "cuda"
-    args.dim = args.dim or (1000 if paper else 300)
-    args.max_seconds = args.max_seconds or (900.0 if paper else 60.0)
+    args.dim = args.dim or (1000 if paper else 200)
+    args.lr = args.lr or 5.0 * args.dim
+    args.max_seconds = args.max_seconds or (900.0 if paper else 70.0)
     train, test = (o.to(device) for o in synthetic(args.dim, args.rank, args.observed, [0]))
     full = full_chain(train.shape, args.dim, args.depth, args.eps, [0]).to(device)
     comp = compressed_chain(full, train, args.rank, args.eps)  # from the full network at init
