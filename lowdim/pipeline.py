@@ -25,23 +25,26 @@ def _module_file(name: str) -> Path | None:
     return None
 
 
-@lru_cache(maxsize=None)
-def _imports(name: str) -> frozenset[str]:
-    """The lowdim modules ``name`` imports anywhere in its source (a function-level import counts:
-    the step may run it), with the packages above each (importing a.b runs a/__init__.py)."""
-    path = _module_file(name)
+def imported(path: Path) -> set[str]:
+    """Every lowdim name a source file imports, anywhere in it (a function-level import counts), as
+    dotted names; ``from pkg import x`` gives both ``pkg`` and ``pkg.x`` (x may be a module)."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(ast.parse(Path(path).read_text())):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found |= {f"{node.module}.{a.name}" for a in node.names}  # `from pkg import module`
+            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return {m for m in found if m.split(".")[0] == "lowdim"}
+
+
+@lru_cache(maxsize=None)
+def _imports(name: str) -> frozenset[str]:
+    """The lowdim modules ``name`` imports (:func:`imported`), with the packages above each
+    (importing a.b runs a/__init__.py)."""
+    found = imported(_module_file(name))
     out = set()
     for mod in found:
         parts = mod.split(".")
-        if parts[0] != "lowdim":
-            continue
         out |= {".".join(parts[:i]) for i in range(1, len(parts) + 1) if _module_file(".".join(parts[:i]))}
     return frozenset(out)
 

@@ -1,25 +1,14 @@
 """The package's layering: studies import the shared layers, never each other; the shared layers
 never import a study. Checked on the source (AST), so an import inside a function counts too."""
 
-import ast
 from pathlib import Path
 
 import lowdim
+from lowdim.pipeline import imported
 
 ROOT = Path(lowdim.__file__).parent
 #: layers every study may use; none of them may import a study (or the scorecard above the studies)
 SHARED = ("data", "models", "train", "metrics", "figures")
-
-
-def imported(path: Path) -> set[str]:
-    """Every lowdim module a source file imports, absolute names."""
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            out |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            out |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
-    return {m for m in out if m.split(".")[0] == "lowdim"}
 
 
 def forbidden(root: Path) -> list[str]:

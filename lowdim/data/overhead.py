@@ -101,13 +101,18 @@ def domains(count: int, strength: float, seed: int) -> list[Imaging]:
     return [imaging(None, 0.0)] + [imaging(rng, strength) for _ in range(count)]
 
 
+def cameras(targets: int, strength: float, seed: int) -> list[Imaging]:
+    """The cameras of the dataset :func:`generate` draws with ``seed`` (source first)."""
+    return domains(targets, strength, seed + 1)
+
+
 def generate(tiles: dict[str, int], size: int, targets: int, strength: float, seed: int) -> dict[str, np.ndarray]:
     """The study's arrays: ``x_<split>`` (N, 3, H, W) uint8 and ``mask_<split>`` (N, H, W) uint8 for
     the source splits ``train``/``test``, each target domain's labelled ``target{k}_train`` (the
     oracle's) and ``target{k}_test``, and ``unlabelled{k}`` (target images without masks, RHM's
     references). Every split draws its own scenes; the targets re-render the same scene distribution."""
     rng = np.random.default_rng(seed)
-    cams = domains(targets, strength, seed + 1)
+    cams = cameras(targets, strength, seed)
     out: dict[str, np.ndarray] = {}
 
     def render(name: str, n: int, cam: Imaging, with_mask: bool = True) -> None:

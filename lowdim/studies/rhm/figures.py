@@ -20,11 +20,11 @@ def _order(methods) -> list[str]:
 
 def scenes(spec: DataOverhead, out_pdf: str, out_png: str, count: int = 5) -> None:
     """The same scenes through the source camera and each target camera, with the building masks."""
-    from lowdim.data.overhead import domains, scene
+    from lowdim.data.overhead import cameras, scene
 
-    rng = np.random.default_rng(spec.seed + 7)
+    rng = np.random.default_rng(spec.seed + 7)  # scenes of their own; the dataset's cameras
     drawn = [scene(rng, spec.size) for _ in range(count)]
-    cams = domains(spec.targets, spec.strength, spec.seed + 1)
+    cams = cameras(spec.targets, spec.strength, spec.seed)
     refl = np.stack([d[0] for d in drawn])
     rows = [("source", cams[0](refl, rng))] + [(f"target {k}", cam(refl, rng)) for k, cam in enumerate(cams[1:], 1)]
     fig, axes = plt.subplots(len(rows) + 1, count, figsize=(1.6 * count, 1.6 * (len(rows) + 1)), constrained_layout=True)
