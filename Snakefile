@@ -1,5 +1,6 @@
 # lowdim: the whole study as one Snakemake workflow.
 #   snakemake --cores all                                   embedded scale (params.yaml)
+#   snakemake --cores all --configfile workflow/configs/medium.yaml  medium scale (< 1 h on 2 CPU cores)
 #   snakemake --cores all --configfile workflow/configs/paper.yaml   paper scale
 #   snakemake --profile workflow/profiles/slurm --configfile workflow/configs/paper.yaml
 # Rules live in workflow/rules/*.smk and each calls one `python -m lowdim` step.
@@ -24,6 +25,7 @@ try:
     lowdim_config.validate(config)
 except lowdim_config.ParamsError as e:
     sys.exit(f"lowdim: error: {e}")
+paths.use_scale(config["scale"])  # every scale has its own tree: data/prepared/<scale>, results/<scale>, logs/<scale>
 
 
 include: "workflow/rules/common.smk"
@@ -49,4 +51,4 @@ rule all:
 
 onsuccess:
     print_rule_times()
-    lowdim_dvc.sync_after_snakemake(DVC_STAGES)
+    lowdim_dvc.sync_after_snakemake(DVC_STAGES, scale=config["scale"])

@@ -2,6 +2,7 @@
 
     python bench/pipeline.py             # fresh copy of the project, default params.yaml
     python bench/pipeline.py --keep DIR  # ... kept in DIR (results/, logs/) for inspection
+    python bench/pipeline.py --medium    # the medium overlay (budget 60 minutes; no no-op/edit runs)
 
 Prints, as each completes: the cold `snakemake --cores all` time, the no-op re-run time, the time
 after editing one parameter (dln.compressed.lr: one training job and what reads it), each with
@@ -23,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import env, make_project, write_params  # noqa: E402
 
-BUDGET_COLD, BUDGET_STUDIES, BUDGET_NOOP = 600.0, 480.0, 3.0
+BUDGET_COLD, BUDGET_STUDIES, BUDGET_NOOP, BUDGET_MEDIUM = 600.0, 480.0, 3.0, 3600.0
 
 
 def timed(cmd: list[str], cwd: Path) -> float:
@@ -32,14 +33,15 @@ def timed(cmd: list[str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
-def rule_table(project: Path) -> list[tuple[str, int, float, float]]:
-    """(rule, jobs, wall s, work s) from the benchmark files and the jobs' logs."""
+def rule_table(project: Path, scale: str = "embedded") -> list[tuple[str, int, float, float]]:
+    """(rule, jobs, wall s, work s) from the benchmark files and the jobs' logs (logs/<scale>/)."""
     import pandas as pd
 
+    logs = project / "logs" / scale
     rows: dict[str, list] = {}
-    for bench in sorted((project / "logs" / "benchmarks").glob("**/*.tsv")):
-        rel = bench.relative_to(project / "logs" / "benchmarks").with_suffix("")
-        log = project / "logs" / rel.parent / f"{rel.name}.log"
+    for bench in sorted((logs / "benchmarks").glob("**/*.tsv")):
+        rel = bench.relative_to(logs / "benchmarks").with_suffix("")
+        log = logs / rel.parent / f"{rel.name}.log"
         wall = float(pd.read_csv(bench, sep="\t")["s"].iloc[-1])
         found = re.findall(r"finished in ([\d.]+) s", log.read_text()) if log.exists() else []
         work = float(found[-1]) if found else float("nan")
@@ -51,10 +53,27 @@ def rule_table(project: Path) -> list[tuple[str, int, float, float]]:
     return sorted(((k, *v) for k, v in rows.items()), key=lambda r: -r[2])
 
 
+def print_table(table) -> None:
+    print(f"\n{'rule':32s} {'jobs':>4s} {'wall s':>8s} {'start-up s':>10s} {'work s':>8s}")
+    for rule, jobs, wall, work in table:
+        print(f"{rule:32s} {jobs:4d} {wall:8.1f} {wall - work:10.1f} {work:8.1f}")
+    total_wall, total_work = sum(r[2] for r in table), sum(r[3] for r in table)
+    print(f"{'total (core-seconds)':32s} {sum(r[1] for r in table):4d} {total_wall:8.1f} {total_wall - total_work:10.1f} "
+          f"{total_work:8.1f}")
+
+
+def medium(project: Path) -> None:
+    cold = timed(["snakemake", "--cores", "all", "--configfile", "workflow/configs/medium.yaml"], project)
+    print(f"medium cold run: {cold:7.1f} s  budget {BUDGET_MEDIUM:.0f} s ratio {cold / BUDGET_MEDIUM:.2f}", flush=True)
+    print_table(rule_table(project, "medium"))
+
+
 def main() -> None:
     keep = sys.argv[sys.argv.index("--keep") + 1] if "--keep" in sys.argv else None
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(keep or tmp) / "lowdim", overlay=None)
+        if "--medium" in sys.argv:
+            return medium(project)
         cold = timed(["snakemake", "--cores", "all"], project)
         print(f"cold run      : {cold:7.1f} s  budget {BUDGET_COLD:.0f} s ratio {cold / BUDGET_COLD:.2f}; "
               f"before rhm {BUDGET_STUDIES:.0f} s ratio {cold / BUDGET_STUDIES:.2f}", flush=True)
@@ -64,12 +83,7 @@ def main() -> None:
         write_params(project, {"dln": {"compressed": {"lr": 0.4}}})
         edit = timed(["snakemake", "--cores", "all"], project)
         print(f"one-param edit: {edit:7.1f} s  (dln.compressed.lr: dln_compressed, its table, figures, claims)", flush=True)
-    print(f"\n{'rule':32s} {'jobs':>4s} {'wall s':>8s} {'start-up s':>10s} {'work s':>8s}")
-    for rule, jobs, wall, work in table:
-        print(f"{rule:32s} {jobs:4d} {wall:8.1f} {wall - work:10.1f} {work:8.1f}")
-    total_wall, total_work = sum(r[2] for r in table), sum(r[3] for r in table)
-    print(f"{'total (core-seconds)':32s} {sum(r[1] for r in table):4d} {total_wall:8.1f} {total_wall - total_work:10.1f} "
-          f"{total_work:8.1f}")
+    print_table(table)
 
 
 if __name__ == "__main__":

@@ -34,8 +34,7 @@ def sync(stages: list, root: str = ".") -> None:
     if not stages:
         return
     env = {**os.environ, "DVC_NO_ANALYTICS": "1"}
-    dvc = shutil.which("dvc") or str(Path(sys.executable).with_name("dvc"))
-    res = subprocess.run([dvc, "commit", "--force", "--quiet", *stages], cwd=root, env=env,
+    res = subprocess.run([_dvc(), "commit", "--force", "--quiet", *stages], cwd=root, env=env,
                          capture_output=True, text=True)
     if res.returncode != 0:
         msg = (res.stderr or res.stdout).strip().splitlines()
@@ -45,9 +44,39 @@ def sync(stages: list, root: str = ".") -> None:
         print(f"[lowdim] dvc.lock updated for stage(s): {', '.join(stages)}", file=sys.stderr)
 
 
-def sync_after_snakemake(stage_targets: Mapping[str, list[str]], root: str = ".") -> None:
-    """Commit each stage whose targets all exist, unless DVC runs us or the lock is current."""
+def _dvc() -> str:
+    return shutil.which("dvc") or str(Path(sys.executable).with_name("dvc"))
+
+
+def version_scale(scale: str, root: str = ".") -> None:
+    """`dvc add results/<scale>`: a scale other than params.yaml's (whose stages dvc.yaml holds) is versioned
+    as one tree; commit results/<scale>.dvc to record it."""
+    from lowdim import paths
+
+    tree = paths.scale_tree(scale)
+    res = subprocess.run([_dvc(), "add", "--quiet", tree], cwd=root, env={**os.environ, "DVC_NO_ANALYTICS": "1"},
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        msg = (res.stderr or res.stdout).strip().splitlines()
+        print(f"[lowdim] warning: dvc add {tree} failed: {msg[-1] if msg else res.returncode}", file=sys.stderr)
+    else:
+        print(f"[lowdim] {tree} versioned by DVC: commit {tree}.dvc to record it", file=sys.stderr)
+
+
+def params_scale(root: str = ".") -> str:
+    """The scale of params.yaml: the one dvc.yaml's stages build."""
+    import yaml
+
+    return (yaml.safe_load((Path(root) / "params.yaml").read_text()) or {}).get("scale", "embedded")
+
+
+def sync_after_snakemake(stage_targets: Mapping[str, list[str]], root: str = ".", scale: str | None = None) -> None:
+    """Commit each stage whose targets all exist, unless DVC runs us or the lock is current; a run at
+    another scale than params.yaml's (an overlay) is versioned as its own tree instead."""
     if os.environ.get(UNDER_DVC) or not (Path(root) / ".dvc").is_dir() or not (Path(root) / "dvc.yaml").exists():
+        return
+    if scale is not None and scale != params_scale(root):
+        version_scale(scale, root)
         return
     lock = Path(root) / "dvc.lock"
     lock_time = lock.stat().st_mtime if lock.exists() else -1.0

@@ -10,12 +10,27 @@ from __future__ import annotations
 import os
 
 DATA = "data"
-RESULTS = "results"
-LOGS = "logs"
-#: Where raw downloads are kept (one folder per dataset).
+#: Every scale (params ``scale``: embedded, medium, paper) has its own tree of prepared data, results and
+#: logs, so that scales coexist: results/embedded/..., results/medium/...
+SCALE = "embedded"
+RESULTS_ROOT = "results"
+RESULTS = f"{RESULTS_ROOT}/{SCALE}"
+LOGS = f"logs/{SCALE}"
+#: Where raw downloads are kept (one folder per dataset; shared by the scales).
 RAW = f"{DATA}/raw"
 #: Prepared datasets in lowdim's compact format (one ``.npz`` per dataset).
-PREPARED = f"{DATA}/prepared"
+PREPARED = f"{DATA}/prepared/{SCALE}"
+
+
+def use_scale(scale: str) -> None:
+    """Point every path below at ``scale``'s tree (the Snakefile calls this once, with params ``scale``)."""
+    global SCALE, RESULTS, LOGS, PREPARED
+    SCALE, RESULTS, LOGS, PREPARED = scale, f"{RESULTS_ROOT}/{scale}", f"logs/{scale}", f"{DATA}/prepared/{scale}"
+
+
+def scale_tree(scale: str) -> str:
+    """The results folder of one scale (what `dvc add` versions for a scale run outside dvc.yaml)."""
+    return f"{RESULTS_ROOT}/{scale}"
 
 
 def raw_dir(dataset: str) -> str:
@@ -103,8 +118,13 @@ def log(study: str, step: str, tag: str = "") -> str:
 
 
 def claims(ext: str = "parquet") -> str:
-    """The reproduction scorecard: results/claims.parquet and results/claims.md."""
+    """The reproduction scorecard of this scale: results/<scale>/claims.parquet, .md, .html."""
     return f"{RESULTS}/claims.{ext}"
+
+
+def scorecard() -> str:
+    """Every scale's verdicts side by side (rewritten by each scale's claims step)."""
+    return f"{RESULTS_ROOT}/scorecard.md"
 
 
 def data_mirror(params_mirror: str | None = None) -> str | None:

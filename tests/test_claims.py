@@ -242,7 +242,7 @@ def test_outputs_table_markdown_counts_and_readme(tmp_path):
     claims.score([str(p) for p in paths.values()], sums, THRESHOLDS, str(out) + ".parquet", str(out) + ".md",
                  str(tmp_path / "claims.json"))
     counts = json.loads((tmp_path / "claims.json").read_text())
-    assert counts["all"] == {"passed": len(BAD), "total": len(BAD)}
+    assert counts["all"] == {"held": len(BAD), "not_resolved": 0, "total": len(BAD)}
     md = (tmp_path / "out.md").read_text()
     assert md.count("\n| **") == len(BAD) and f"{len(BAD)} of {len(BAD)} claims hold" in md
     readme = tmp_path / "README.md"
@@ -284,3 +284,60 @@ def test_narrow_run_that_never_reaches_the_error_is_reported_as_a_bound():
     ev = _summary(["completion", "speed", "narrow-r5"], speed_run(0.3, 30000, reached=False))(good())
     r = _result(ev, "compressed_beats_narrow")
     assert r["passed"] and "never reached" in r["detail"] and ">=" in r["detail"]
+
+
+# --- aggregation: every claim's verdict is stated on an interval over seeds or runs ----------------
+
+def test_over_seeds_states_the_verdict_on_the_interval():
+    clear = claims.over_seeds([0.10, 0.12, 0.11, 0.09, 0.13, 0.10], "x > 0", "")
+    assert clear.verdict == "yes" and clear.passed and clear.n == 6 and 0 < clear.low < clear.measured < clear.high
+    assert clear.method.startswith("bootstrap")
+    noisy = claims.over_seeds([0.3, -0.2, 0.1], "x > 0", "")
+    assert noisy.verdict == "not resolved" and not noisy.passed and noisy.low < 0 < noisy.high
+    assert noisy.method.startswith("t ")
+    against = claims.over_seeds([-0.3, -0.31, -0.29], "x > 0", "")
+    assert against.verdict == "no" and against.high < 0
+    one = claims.over_seeds([0.5], "x > 0", "")
+    assert one.verdict == "not resolved" and one.n == 1  # one seed says nothing about the noise
+    assert claims.over_seeds([], "x > 0", "").verdict == "no evidence"
+
+
+def test_every_run_is_yes_only_when_every_run_passes_and_names_the_ones_that_fail():
+    runs = {"a/0": 3.0, "a/1": 4.0, "b/0": 5.0}
+    r = claims.every_run(runs, lambda v: v > 2, "every run > 2", "")
+    assert (r.verdict, r.n, r.low, r.high, r.measured) == ("yes", 3, 3.0, 5.0, 3.0)
+    r = claims.every_run({**runs, "b/1": 1.0}, lambda v: v > 2, "every run > 2", "")
+    assert r.verdict == "not resolved" and r.measured == 1.0 and "failing: b/1" in r.detail and "3 of 4 runs" in r.detail
+    r = claims.every_run({"a": 0.5, "b": 1.5}, lambda v: v < 0.1, "every run < 0.1", "")
+    assert r.verdict == "no" and r.measured == 1.5  # the worst run of a lower-is-better claim is the largest
+    assert claims.every_run({}, lambda v: True, "x", "").verdict == "no evidence"
+
+
+def test_a_claim_with_a_censored_run_is_not_a_yes():
+    """A depth whose seeds stopped at the epoch cap fails its claim and is listed under it."""
+    ev = good()
+    ev.tables["dln"] = dln_rows(converged=0.0)
+    r = _result(ev, "dln_geometric_compression")
+    assert r["verdict"] != "yes" and "epoch cap" in r["detail"]
+
+
+def test_scorecard_columns_and_scales_side_by_side(tmp_path):
+    df = claims.evaluate(good(), THRESHOLDS, scale="embedded")
+    assert {"scale", "paper_value", "measured", "seeds", "low", "high", "interval", "verdict", "passed"} <= set(df.columns)
+    assert df["verdict"].isin(claims.VERDICTS).all() and (df["seeds"] >= 1).all()
+    bad = claims.evaluate(BAD["deep_lora_small_n"](good()), THRESHOLDS, scale="medium")
+    table = claims.ladder({"medium": bad, "embedded": df})
+    assert list(table.columns) == ["claim", "paper's number", "embedded", "medium"]  # smallest scale first
+    row = table.set_index("claim").loc["deep_lora_small_n"]
+    assert row["embedded"].startswith("yes: ") and row["medium"].startswith("not resolved: ")
+    md = claims.ladder_markdown({"embedded": df, "medium": bad})
+    assert md.count("\n| ") == len(df) and "- medium: " in md and "1 not resolved" in md
+    # the headline DVC metrics stay readable: claims held per study and one value per claim
+    head = claims.headline(df)
+    flat = [v for k, g in head.items() for v in g.values()]
+    assert len(flat) <= 40 and head["all"]["held"] == len(df)
+    # every scale's claims file beside this one is found and shown
+    for scale, frame_ in (("embedded", df), ("medium", bad)):
+        (tmp_path / scale).mkdir()
+        frame_.to_parquet(tmp_path / scale / "claims.parquet")
+    assert set(claims.other_scales(str(tmp_path / "embedded" / "claims.parquet"), "embedded")) == {"medium"}

@@ -17,21 +17,21 @@ from conftest import ROOT, run, write_params
 pytestmark = pytest.mark.slow
 CONFIGS = [None] + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "workflow" / "configs").glob("*.yaml"))
 FIGURES = ("training", "layerwise", "transfer", "umap")
-FINAL = ["results/collapse/metrics.parquet", "results/summary/collapse.json", "results/curves/collapse.csv"] + [
-    f"results/collapse/figures/{f}.{ext}" for f in FIGURES for ext in ("pdf", "png")] + [
-    "results/dln/metrics.parquet", "results/summary/dln.json", "results/curves/dln.csv"] + [
-    f"results/dln/figures/{f}.{ext}" for f in ("progressive", "spectra", "trajectories") for ext in ("pdf", "png")]
+FINAL = ["results/embedded/collapse/metrics.parquet", "results/embedded/summary/collapse.json", "results/embedded/curves/collapse.csv"] + [
+    f"results/embedded/collapse/figures/{f}.{ext}" for f in FIGURES for ext in ("pdf", "png")] + [
+    "results/embedded/dln/metrics.parquet", "results/embedded/summary/dln.json", "results/embedded/curves/dln.csv"] + [
+    f"results/embedded/dln/figures/{f}.{ext}" for f in ("progressive", "spectra", "trajectories") for ext in ("pdf", "png")]
 MC_FIGURES = ("width", "speed", "movielens")
-FINAL += ["results/completion/metrics.parquet", "results/summary/completion.json", "results/curves/completion.csv"] + [
-    f"results/completion/figures/{f}.{ext}" for f in MC_FIGURES for ext in ("pdf", "png")]
+FINAL += ["results/embedded/completion/metrics.parquet", "results/embedded/summary/completion.json", "results/embedded/curves/completion.csv"] + [
+    f"results/embedded/completion/figures/{f}.{ext}" for f in MC_FIGURES for ext in ("pdf", "png")]
 MC_JOBS = (["completion_depth_width"] * 4 + ["completion_speed", "completion_movielens", "completion_table"]
            + ["completion_figure"] * 3)
 AD_FIGURES = ("samples", "ranks", "curves", "spectra")
-FINAL += ["results/claims.parquet", "results/claims.md", "results/claims.html", "results/summary/claims.json"]
-FINAL += ["results/adapt/metrics.parquet", "results/summary/adapt.json", "results/curves/adapt.csv"] + [
-    f"results/adapt/figures/{f}.{ext}" for f in AD_FIGURES for ext in ("pdf", "png")]
-FINAL += ["results/rhm/metrics.parquet", "results/summary/rhm.json", "results/curves/rhm.csv"] + [
-    f"results/rhm/figures/{f}.{ext}" for f in ("domains", "invariance", "examples", "scenes") for ext in ("pdf", "png")]
+FINAL += ["results/embedded/claims.parquet", "results/embedded/claims.md", "results/embedded/claims.html", "results/embedded/summary/claims.json"]
+FINAL += ["results/embedded/adapt/metrics.parquet", "results/embedded/summary/adapt.json", "results/embedded/curves/adapt.csv"] + [
+    f"results/embedded/adapt/figures/{f}.{ext}" for f in AD_FIGURES for ext in ("pdf", "png")]
+FINAL += ["results/embedded/rhm/metrics.parquet", "results/embedded/summary/rhm.json", "results/embedded/curves/rhm.csv"] + [
+    f"results/embedded/rhm/figures/{f}.{ext}" for f in ("domains", "invariance", "examples", "scenes") for ext in ("pdf", "png")]
 RHM_JOBS = ["rhm_train"] * 6 + ["rhm_table", "rhm_examples", "rhm_scenes"] + ["rhm_figure"] * 2
 AD_JOBS = ["adapt_finetune"] * 2 + ["adapt_table"] + ["adapt_figure"] * 4
 DLN_JOBS = ["dln_progressive", "dln_invariant", "dln_compressed", "dln_table"] + ["dln_figure"] * 3
@@ -84,7 +84,7 @@ def test_end_to_end_run_produces_every_output(built):
     assert jobs == sorted(["prepare_data"] * 4 + ["all", "claims"] + STUDY_JOBS + DLN_JOBS + MC_JOBS + AD_JOBS + RHM_JOBS)
     for f in FINAL:
         assert (project / f).stat().st_size > 0, f
-    df = tables.read(project / "results/collapse/metrics.parquet")
+    df = tables.read(project / "results/embedded/collapse/metrics.parquet")
     nc1 = df[(df.metric == "nc1") & (df.experiment == "layerwise")].sort_values("layer")
     assert nc1["layer"].tolist() == [0, 1, 2] and nc1["value"].gt(0).all()
     assert set(df.experiment) == {"training", "layerwise", "transfer"}
@@ -96,20 +96,20 @@ def test_end_to_end_run_produces_every_output(built):
 
 def test_claims_table_and_report_render_in_headless_chromium(built):
     project, _, _ = built
-    md = (project / "results/claims.md").read_text()
-    assert md.count("\n| **") >= 15 and "claims hold in this run" in md
-    counts = json.loads((project / "results/summary/claims.json").read_text())
-    assert set(counts) == {"collapse", "dln", "completion", "adapt", "rhm", "all"}
-    run(["snakemake", "--report", "results/report.html"], cwd=project)
-    html = (project / "results/report.html").read_text()
-    figures = sorted(p.name for p in project.glob("results/*/figures/*.png"))
+    md = (project / "results/embedded/claims.md").read_text()
+    assert md.count("\n| **") >= 15 and "claims hold" in md and "in this run (embedded scale)" in md
+    counts = json.loads((project / "results/embedded/summary/claims.json").read_text())
+    assert set(counts) == {"collapse", "dln", "completion", "adapt", "rhm", "all", "measured"}
+    run(["snakemake", "--report", "results/embedded/report.html"], cwd=project)
+    html = (project / "results/embedded/report.html").read_text()
+    figures = sorted(p.name for p in project.glob("results/embedded/*/figures/*.png"))
     assert len(figures) == 4 + 3 + 3 + 4 + 4
     assert all(name in html for name in figures), [n for n in figures if n not in html]
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("headless Chromium is not installed (.ci/run installs Debian's chromium)")
     dom = run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=15000", "--dump-dom",
-               (project / "results/report.html").as_uri()], cwd=project, timeout=120).stdout
+               (project / "results/embedded/report.html").as_uri()], cwd=project, timeout=120).stdout
     # the report is a JavaScript app: after it ran, its navigation lists the result categories
     for category in ("collapse", "dln", "completion", "adapt", "rhm", "claims"):
         assert category in dom, category
@@ -132,7 +132,7 @@ def test_dvc_repro_after_snakemake_does_nothing(built):
 
 def test_same_seed_same_params_same_tables(built):
     project, _, _ = built
-    table = project / "results/collapse/metrics.parquet"
+    table = project / "results/embedded/collapse/metrics.parquet"
     first = tables.read(table)
     run(["snakemake", "--cores", "2", "--forcerun", "collapse_train"], cwd=project)
     again = tables.read(table)
@@ -167,7 +167,7 @@ def test_dvc_repro_reruns_only_the_edited_study(built):
     res = run(["dvc", "repro"], cwd=project)
     assert "Stage 'prepare' didn't change" in res.stdout
     assert jobs_since(project, before) == sorted(STUDY_JOBS + ["collapse", "claims"])
-    df = tables.read(project / "results/collapse/metrics.parquet")
+    df = tables.read(project / "results/embedded/collapse/metrics.parquet")
     assert df[df.experiment == "training"]["step"].max() == 3
     assert "didn't change" in run(["dvc", "repro"], cwd=project).stdout  # and now nothing is left to do
 
@@ -196,12 +196,21 @@ def test_dvc_exp_run_with_set_param(built):
     assert "Ran experiment" in res.stdout + res.stderr
     shown = run(["dvc", "exp", "show", "--no-pager", "--csv"], cwd=project).stdout
     assert "0.25" in shown
+    # readable: the DVC metrics are the headline only (claims held per study, one value per claim)
+    header = shown.splitlines()[0].split(",")
+    metrics = [c for c in header if c.startswith("measured.") or c.rsplit(".", 1)[-1] in ("held", "total", "not_resolved")]
+    assert 20 <= len(metrics) <= 40 and "all.held" in metrics, header
+    shown_metrics = json.loads(run(["dvc", "metrics", "show", "--json"], cwd=project).stdout)
+    files = {f for rev in shown_metrics.values() for f in rev.get("data", {})}
+    assert files == {"results/embedded/summary/claims.json"}, files
+    changed = run(["dvc", "exp", "show", "--no-pager", "--csv", "--only-changed"], cwd=project).stdout
+    assert "collapse.temperature" in changed.splitlines()[0]
 
 
 def test_dvc_push_and_pull_with_the_default_remote(built):
     project, _, _ = built
     run(["dvc", "push", "-q"], cwd=project)
-    shutil.rmtree(project / "results" / "collapse")
+    shutil.rmtree(project / "results" / "embedded" / "collapse")
     shutil.rmtree(project / ".dvc" / "cache")
     run(["dvc", "pull", "-q"], cwd=project)
-    assert tables.read(project / "results/collapse/metrics.parquet").shape[0] > 0
+    assert tables.read(project / "results/embedded/collapse/metrics.parquet").shape[0] > 0

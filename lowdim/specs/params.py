@@ -336,7 +336,7 @@ class Claims:
 
 @dataclass(frozen=True)
 class Params:
-    scale: str = param('embedded', 'Which study scale this file describes (embedded = CPU minutes, paper = GPU/cluster).')
+    scale: str = param('embedded', 'Which study scale this file describes (embedded = CPU minutes, medium = under an hour on CPU, paper = GPU/cluster); each writes results/<scale>/.')
     device: str = param('auto', 'Where training runs; auto picks CUDA when present, else CPU.')
     data: Data = nested(Data, 'datasets and their generators')
     resources: Resources = nested(Resources, 'Cluster resources of the heavy rules (used by the slurm profile; ignored locally except cpus).')

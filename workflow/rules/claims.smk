@@ -3,7 +3,9 @@ CLAIM_STUDIES = ("collapse", "dln", "completion", "adapt", "rhm")
 
 
 rule claims:
-    """results/claims.parquet + .md (claim, paper, expected, measured, pass) and the pass count per study."""
+    """results/<scale>/claims.parquet + .md + .html (claim, paper's number, ours with its interval, verdict), the
+    headline DVC metrics (claims held per study, each claim's value) and results/scorecard.md (every scale run so
+    far, one column each)."""
     input:
         tables=[paths.table(s) for s in CLAIM_STUDIES],
         summaries=[paths.summary(s) for s in CLAIM_STUDIES],
@@ -15,6 +17,8 @@ rule claims:
         summary=paths.summary("claims"),
     params:
         thresholds=spec(config["claims"]),
+        scale=config["scale"],
+        scorecard=paths.scorecard(),
     log:
         paths.log("claims", "score"),
     conda:
@@ -22,7 +26,7 @@ rule claims:
     shell:
         "python -m lowdim claims score --inputs {input.tables} --summaries {input.summaries}"
         " --thresholds {params.thresholds:q} --out-parquet {output.table} --out-md {output.md} --out-html {output.html}"
-        " --summary-out {output.summary} 2>&1 | tee {log}"
+        " --summary-out {output.summary} --scale {params.scale} --ladder-md {params.scorecard} 2>&1 | tee {log}"
 
 
 DVC_STAGES["claims"] = list(rules.claims.output)
