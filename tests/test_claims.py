@@ -250,6 +250,15 @@ def test_outputs_table_markdown_counts_and_readme(tmp_path):
     claims.readme(str(out) + ".md", str(readme))
     text = readme.read_text()
     assert "stale table" not in text and "claims hold" in text and text.endswith("rest\n")
+    # the scorecard section: every scale's verdicts, pasted the same way
+    ladder = tmp_path / "scorecard.md"
+    ladder.write_text(claims.ladder_markdown({"embedded": claims.evaluate(ev, THRESHOLDS)}))
+    readme.write_text(f"# x\n<!-- scorecard:start -->\nSTALE-LADDER\n<!-- scorecard:end -->\n{claims.START}\nkeep\n{claims.END}\n")
+    claims.readme(str(ladder), str(readme), section="scorecard")
+    text = readme.read_text()
+    assert "STALE-LADDER" not in text and "| claim | paper's number | embedded |" in text and "keep" in text
+    with pytest.raises(ValueError, match="scorecard:start"):
+        claims.readme(str(ladder), str(tmp_path / "out.md"), section="scorecard")
 
 
 def test_collapse_claims_do_not_count_runs_that_never_reach_zero_training_error():

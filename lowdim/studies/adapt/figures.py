@@ -6,6 +6,7 @@ import numpy as np
 
 from lowdim import tables
 from lowdim.figures import plt, save, seed_band
+from lowdim.studies.adapt import AUTHORS_VS_N, AUTHORS_VS_RANK
 from lowdim.studies.adapt.analyze import final_dev
 
 LABELS = {"lora": "LoRA (depth 2)", "deep_lora": "Deep LoRA (depth 3)", "deep_lora_compressed": "Deep LoRA, compressed"}
@@ -15,13 +16,22 @@ def _band(ax, x, g, i, label):
     seed_band(ax, g, x, f"C{i}", f"{label} ({g['seed'].nunique()} seeds)")
 
 
-def _versus(table: str, x: str, keep, xlabel: str, title: str, out_pdf: str, out_png: str) -> None:
-    """Dev Pearson against ``x`` (n or rank) for each method, over the runs ``keep`` selects."""
+def _versus(table: str, x: str, keep, xlabel: str, title: str, out_pdf: str, out_png: str,
+            authors: dict | None = None) -> None:
+    """Dev Pearson against ``x`` (n or rank) for each method, over the runs ``keep`` selects; the authors'
+    curve of the same method (BERT-base-cased) dotted beside it."""
     last = final_dev(tables.read(table))
     fig, ax = plt.subplots(figsize=(5.5, 4), constrained_layout=True)
     for i, (method, g) in enumerate(sorted(last[keep(last)].groupby("method"))):
         _band(ax, x, g, i, LABELS.get(method, method))
+        theirs = (authors or {}).get(method)
+        if theirs:
+            ax.plot(list(theirs), list(theirs.values()), ":o", mfc="none", color=f"C{i}",
+                    label=f"{LABELS.get(method, method)}: the authors (BERT-base)")
     ax.set_xscale("log", base=2)
+    ticks = sorted(set(last[keep(last)][x].astype(int)) | {int(k) for v in (authors or {}).values() for k in v})
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.minorticks_off()
     ax.set_xlabel(xlabel)
     ax.set_ylabel("dev Pearson correlation")
     ax.set_title(title, fontsize=10)
@@ -32,13 +42,15 @@ def _versus(table: str, x: str, keep, xlabel: str, title: str, out_pdf: str, out
 def samples(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str) -> None:
     """Dev Pearson vs n at the main rank (mean +- std over seeds)."""
     _versus(table, "n", lambda d: d["rank"] == rank, "training pairs n",
-            f"STS-B few-shot, rank {rank}: final dev Pearson (mean, band: min-max over seeds)", out_pdf, out_png)
+            f"STS-B few-shot, rank {rank}: final dev Pearson (mean, band: min-max over seeds)", out_pdf, out_png,
+            AUTHORS_VS_N if rank == 8 else None)
 
 
 def ranks(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str) -> None:
     """Dev Pearson vs adapter rank at n = rank_samples (rank robustness)."""
     _versus(table, "rank", lambda d: d["n"] == rank_samples, "adapter rank r",
-            f"rank sweep, n = {rank_samples}: final dev Pearson (mean, band: min-max over seeds)", out_pdf, out_png)
+            f"rank sweep, n = {rank_samples}: final dev Pearson (mean, band: min-max over seeds)", out_pdf, out_png,
+            AUTHORS_VS_RANK if rank_samples == 16 else None)
 
 
 def curves(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str) -> None:
