@@ -679,7 +679,7 @@ def ladder_markdown(frames: dict[str, pd.DataFrame]) -> str:
     table = ladder(frames)
     lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
     lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)]
-    lines += [""] + [f"- {scale}: {counts(df)}." for scale, df in frames.items()]
+    lines += [""] + [f"- {scale}: {counts(frames[scale])}." for scale in table.columns[2:]]
     return "\n".join(lines) + "\n"
 
 

@@ -6,8 +6,14 @@ import numpy as np
 
 from lowdim import tables
 from lowdim.figures import plt, save, seed_band
-from lowdim.studies.adapt import AUTHORS_VS_N, AUTHORS_VS_RANK
 from lowdim.studies.adapt.analyze import final_dev
+
+#: The authors' final-step dev Pearson (cjyaras/deep-lora-transformers, BERT-base-cased, all dev pairs), drawn
+#: beside ours in the figures: vs n at rank 8 (means of their logs experiments/stsb_fewshot/{n}, 500 steps,
+#: 20 seeds; their assets/fewshot_stsb.png) and vs rank at n = 16 (read off assets/fewshot_stsb_varying_rank.png;
+#: scripts/stsb_varying_rank.py: 400 steps, 5 seeds, lr 1e-4).
+AUTHORS_VS_N = {"lora": {16: 0.529, 64: 0.735, 256: 0.814}, "deep_lora": {16: 0.598, 64: 0.751, 256: 0.828}}
+AUTHORS_VS_RANK = {"lora": {8: 0.54, 16: 0.52, 32: 0.46, 64: 0.17}, "deep_lora": {8: 0.635, 16: 0.65, 32: 0.66, 64: 0.665}}
 
 LABELS = {"lora": "LoRA (depth 2)", "deep_lora": "Deep LoRA (depth 3)", "deep_lora_compressed": "Deep LoRA, compressed"}
 
