@@ -31,7 +31,7 @@ SLURM = ["--profile", "workflow/profiles/slurm", "--slurm-init-seconds-before-st
 STUDIES = ["dln"]
 TABLES = [f"results/embedded/{s}/metrics.parquet" for s in STUDIES]
 TRAIN = "results/embedded/collapse/runs/digits/mlp-standard/s0/model.pt"
-LONG_EPOCHS = 1_500  # about 30 s of training under Slurm: cancelled after its first checkpoint (epoch 100)
+LONG_EPOCHS = 800  # about 15 s of training under Slurm: killed after its first checkpoint (epoch 100)
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +90,7 @@ def test_job_killed_by_slurm_is_reported_and_the_rerun_resumes(on_slurm, tmp_pat
     long = tmp_path / "long.yaml"
     long.write_text(f"collapse:\n  train: {{epochs: {LONG_EPOCHS}, checkpoint_every: 100, eval_every: 100000}}\n")
     run_dir = project / Path(TRAIN).parent
+    run(["snakemake", "--cores", "1", "data/prepared/embedded/digits.npz"], cwd=project)  # its data, locally
     # the job's runtime resource becomes its Slurm time limit (checked in sacct below)
     proc = subprocess.Popen(slurm_cmd(TRAIN, "--configfile", str(long), "--set-resources", "collapse_train:runtime=7"),
                             cwd=project, env=env(slurm=True), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -111,7 +112,7 @@ def test_job_killed_by_slurm_is_reported_and_the_rerun_resumes(on_slurm, tmp_pat
     assert (run_dir / "checkpoint.pt").exists()
     again = slurm_run(project, TRAIN, "--configfile", str(long), "--set-resources", "collapse_train:runtime=10")
     jobs = re.findall(r"^rule (\w+):", again.stdout + again.stderr, flags=re.M)
-    assert jobs == ["collapse_train"]  # the finished data preparation is not re-run
+    assert jobs == ["collapse_train"]  # nothing else is re-run
     log = (project / "logs/embedded/collapse/train_digits_mlp-standard_s0.log").read_text()
     assert re.search(r"resuming from epoch [1-9]\d*", log)
     assert tables.read(run_dir / "history.parquet")["step"].max() == LONG_EPOCHS

@@ -166,6 +166,10 @@ def finetune(spec: AdaptJob, job: str, data_path: str, out: str, checkpoint_dir:
                           Path(checkpoint_dir) / f"seed{seed}.pt", params_hash([spec, job, seed]),
                           f"adapt/{job}/seed{seed}", lengths)
     tables.write(tables.frame(rows, params_hash(spec)), out)
+    # the table is complete: the per-seed checkpoints (adapters and Adam moments, 75 MB a seed at rank 64)
+    # only served an interrupted job, and would otherwise be versioned by DVC with the results
+    for seed in p.seeds:
+        (Path(checkpoint_dir) / f"seed{seed}.pt").unlink(missing_ok=True)
 
 
 class Trainable(nn.Module):
