@@ -50,6 +50,10 @@ def no_evidence(expected: str, detail: str) -> Result:
     return Result(float("nan"), expected, "no evidence", detail)
 
 
+def _stated(iv: dict) -> str:
+    return f"{iv['mean']:+.3f} [{iv['low']:+.3f}, {iv['high']:+.3f}] ({iv['method']}, {iv['n']} seeds)"
+
+
 def over_seeds(values, expected: str, detail: str) -> Result:
     """A claim on the mean over seeds of a per-seed margin (positive = the paper's direction): yes when the
     whole 95% interval is above 0, no when below, not resolved when it holds 0 (lowdim.metrics.stats)."""
@@ -512,10 +516,6 @@ def _paired(last: pd.DataFrame, n: int, rank: int) -> pd.Series:
     return (sub["deep_lora"] - sub["lora"]).dropna()
 
 
-def _stated(iv: dict) -> str:
-    return f"{iv['mean']:+.3f} [{iv['low']:+.3f}, {iv['high']:+.3f}] ({iv['method']}, {iv['n']} seeds)"
-
-
 @claim("deep_lora_small_n", "adapt", "Yaras et al. 2024", "Sec. 4, Fig. 7",
        "With few training samples (n = 16) Deep LoRA fine-tunes better than LoRA (final dev Pearson, STS-B).",
        paper_value="n = 16, BERT-base-cased, 500 steps, 20 seeds: LoRA 0.529 +- 0.122, Deep LoRA 0.598 +- 0.103 (authors' "
@@ -564,16 +564,12 @@ def _rhm(ev) -> pd.DataFrame:
     return target_iou(ev.tables["rhm"]).pivot_table(index="seed", columns="method", values=["source", "target"])
 
 
-def _rhm_verdict(per_seed: pd.Series, expected: str, detail: str) -> Result:
-    return over_seeds(per_seed, expected, detail)
-
-
 @claim("rhm_no_aug_degrades", "rhm", "Yaras et al. 2024 (RHM)", "Sec. I, abstract",
        "Without augmentation, segmentation accuracy degrades under the pixel-wise domain shift.", paper_value=RHM_PAPER)
 def _rhm_degrades(ev, th):
     t = _rhm(ev)
     gap = t[("source", "none")] - t[("target", "none")]
-    return _rhm_verdict(gap, "source IoU - mean target IoU > 0 over the interval (no augmentation)",
+    return over_seeds(gap, "source IoU - mean target IoU > 0 over the interval (no augmentation)",
                         f"source {t[('source', 'none')].mean():.3f}, targets {t[('target', 'none')].mean():.3f}")
 
 
@@ -583,7 +579,7 @@ def _rhm_degrades(ev, th):
 def _rhm_gap(ev, th):
     t = _rhm(ev)["target"]
     closed = (t["rhm"] - t["none"]) / (t["oracle"] - t["none"])
-    return _rhm_verdict(closed - 0.5, "fraction of the gap closed - 0.5 > 0 over the interval (most = more than half)",
+    return over_seeds(closed - 0.5, "fraction of the gap closed - 0.5 > 0 over the interval (most = more than half)",
                         f"closed {closed.mean():.2f} of it: none {t['none'].mean():.3f}, RHM {t['rhm'].mean():.3f}, "
                         f"oracle {t['oracle'].mean():.3f} (mean target IoU)")
 
@@ -595,7 +591,7 @@ def _rhm_simple(ev, th):
     t = _rhm(ev)["target"]
     simple = [m for m in ("jitter", "histeq", "grayworld", "none") if m in t]
     margin = t[simple].rsub(t["rhm"], axis=0).min(axis=1)  # per seed: RHM minus the best simple method
-    return _rhm_verdict(margin, "RHM - best simple method (mean target IoU) > 0 over the interval",
+    return over_seeds(margin, "RHM - best simple method (mean target IoU) > 0 over the interval",
                         ", ".join(f"{m} {t[m].mean():.3f}" for m in simple + ["rhm"]))
 
 
@@ -612,7 +608,7 @@ def _rhm_invariant(ev, th):
     drop = at.xs(lo, level="strength") - at.xs(hi, level="strength")  # per seed and method
     others = [m for m in drop if m not in ("rhm", "oracle")]
     margin = drop[others].min(axis=1) - drop["rhm"]
-    return _rhm_verdict(margin, f"smallest other drop - RHM's drop in IoU from strength {lo:g} to {hi:g} > 0",
+    return over_seeds(margin, f"smallest other drop - RHM's drop in IoU from strength {lo:g} to {hi:g} > 0",
                         ", ".join(f"{m} -{drop[m].mean():.3f}" for m in others + ["rhm"]))
 
 
