@@ -348,10 +348,14 @@ def _parsimony(ev, th):
                     "the plot)"))
 def _compressed(ev, th):
     c = ev.summaries["dln"]["compressed"]
-    dev = c["compressed"].get("max_deviation_from_full", float("inf"))
-    speed = c["speedup_compressed_vs_full"]
-    return one_value(dev, dev <= th["trajectory_tol"] and speed > 1, f"deviation <= {th['trajectory_tol']:g}, speed-up > 1",
-                     f"wall-clock speed-up {speed:.2f}x")
+    runs = c.get("seeds") or {"0": c}  # every seed (older summaries: the one run)
+    devs = {f"seed {s}": r["compressed"].get("max_deviation_from_full", float("inf")) for s, r in runs.items()}
+    speed = {f"seed {s}": r["speedup_compressed_vs_full"] for s, r in runs.items()}
+    tol = th["trajectory_tol"]
+    # a run passes when it both follows the trajectory and is faster: its deviation, or inf when slower
+    vals = {k: devs[k] if speed[k] > 1 else float("inf") for k in devs}
+    return every_run(vals, lambda v: v <= tol, f"deviation <= {tol:g} and speed-up > 1 for every seed",
+                     "; ".join(f"{k}: deviation {devs[k]:.2g}, {speed[k]:.2f}x faster" for k in devs), unit="seeds")
 
 
 # --- deep matrix completion ----------------------------------------------------------------------
@@ -359,8 +363,11 @@ def _compressed(ev, th):
 def _depth_width_final(df):
     sub = df[(df["experiment"] == "depth_width") & (df["metric"] == "test_error")].sort_values("step")
     last = sub.groupby(["model", "seed"]).agg(value=("value", "last"), step=("step", "last")).reset_index()
-    conv = df[(df["experiment"] == "depth_width") & (df["metric"] == "converged")].set_index(["model", "seed"])["value"]
-    last["converged"] = [bool(conv.get((m, s), 1.0)) for m, s in zip(last["model"], last["seed"])]
+    conv = df[(df["experiment"] == "depth_width") & (df["metric"] == "converged")].set_index(["model", "seed"])
+    last["converged"] = [bool(conv["value"].get((m, s), 1.0)) for m, s in zip(last["model"], last["seed"])]
+    # a seed's iterations: the step of its "converged" row (its own first step below tol; the
+    # batched program runs on until every seed is there), else the last logged step
+    last["step"] = [conv["step"].get((m, s), st) for m, s, st in zip(last["model"], last["seed"], last["step"])]
     last[["depth", "width"]] = last["model"].str.extract(r"L(\d+)-w(\d+)").astype(int)
     return last
 
@@ -532,24 +539,41 @@ def _small_n(ev, th):
 
 @claim("deep_lora_rank_robust", "adapt", "Yaras et al. 2024", "Sec. 4, Fig. 8",
        "At n = 16, LoRA degrades as its rank grows while Deep LoRA does not.",
-       paper_value="n = 16, 200 steps, 5 seeds: LoRA falls from ~0.59 (rank 2) to ~0.18 (rank 64), Deep LoRA stays "
-                   "0.59-0.67 (authors' logs experiments/stsb_fewshot_16_varying_rank; rank 64 re-read here, seeds 1, 2, 4: "
-                   "LoRA 0.22, Deep LoRA 0.64)")
+       paper_value="n = 16, BERT-base-cased, 200 steps, lr 1e-4, 5 seeds: LoRA falls from ~0.54 (rank 8; ~0.59 at rank 2) "
+                   "to ~0.17 (rank 64), Deep LoRA stays 0.59-0.67 (authors' logs experiments/stsb_fewshot_16_varying_rank, "
+                   "assets/fewshot_stsb_varying_rank.png; rank 64 re-read here, seeds 1, 2, 4: LoRA 0.22, Deep LoRA 0.64)")
 def _rank_robust(ev, th):
+    """Two per-seed margins, both needed: LoRA's drop from the samples sweep's rank to the largest rank
+    (> 0: LoRA degrades) and how much less Deep LoRA drops over the same ranks (> 0: Deep LoRA does
+    not degrade like LoRA). yes when both intervals are above 0, no when either is below, else not resolved."""
     last = _dev(ev)
     n = int(last.groupby("n")["rank"].nunique().idxmax())
     ranks = sorted(last[last["n"] == n]["rank"].unique().tolist())
+    expected = "LoRA's drop from rank lo to the largest rank > 0 and (LoRA's drop - Deep LoRA's drop) > 0, both intervals"
     if len(ranks) < 2:
-        return no_evidence("two ranks per method", "fewer than two ranks")
-    lo, hi = ranks[0], ranks[-1]
-    # per seed: how much more Deep LoRA keeps than LoRA when the rank grows from lo to hi
-    change = {m: last[(last["n"] == n) & (last["method"] == m)].pivot_table(index="seed", columns="rank", values="value")
-              for m in ("lora", "deep_lora")}
-    kept = ((change["deep_lora"][hi] - change["deep_lora"][lo]) - (change["lora"][hi] - change["lora"][lo])).dropna()
-    means = {m: c.mean() for m, c in change.items()}
-    ends = "; ".join(f"{m}: " + ", ".join(f"r{r} {means[m][r]:.3f}" for r in ranks) for m in ("lora", "deep_lora"))
-    return over_seeds(kept, f"(Deep LoRA's change - LoRA's change) from rank {lo} to {hi} > 0 over the whole interval",
-                      f"n = {n}: {ends}")
+        return no_evidence(expected, "fewer than two ranks")
+    base = int(ev.summaries.get("adapt", {}).get("rank", ranks[0]))
+    lo, hi = (base if base in ranks and base != ranks[-1] else ranks[0]), ranks[-1]
+    per = {m: last[(last["n"] == n) & (last["method"] == m)].pivot_table(index="seed", columns="rank", values="value")
+           for m in ("lora", "deep_lora")}
+    if any(lo not in per[m] or hi not in per[m] for m in per):
+        return no_evidence(expected, f"rank {lo} or {hi} missing for a method")
+    drop = {m: (per[m][lo] - per[m][hi]).dropna() for m in per}
+    lora_drop = over_seeds(drop["lora"], "", "")
+    kept = over_seeds((drop["lora"] - drop["deep_lora"]).dropna(), "", "")
+    verdicts = {lora_drop.verdict, kept.verdict}
+    v = ("no evidence" if "no evidence" in verdicts else "no" if "no" in verdicts
+         else "yes" if verdicts == {"yes"} else "not resolved")
+    means = {m: per[m].mean() for m in per}
+    ends = "; ".join(f"{m}: " + ", ".join(f"r{r} {means[m][r]:.3f}" for r in ranks if r in means[m]) for m in per)
+    detail = (f"LoRA's drop r{lo} -> r{hi}: {lora_drop.detail.split(';')[0]} ({lora_drop.verdict}); LoRA's drop - "
+              f"Deep LoRA's: {kept.detail.split(';')[0]} ({kept.verdict}); n = {n}, mean final dev Pearson: {ends}")
+    if v == "no evidence":
+        return no_evidence(expected, detail)
+    # the interval shown is the weaker of the two margins' (the verdict needs both)
+    weaker = min((lora_drop, kept), key=lambda r: r.low)
+    return Result(weaker.measured, expected.replace("rank lo", f"rank {lo}"), v, f"{v}; {detail}", weaker.n,
+                  weaker.low, weaker.high, weaker.method)
 
 
 # --- randomized histogram matching --------------------------------------------------------------

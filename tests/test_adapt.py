@@ -236,3 +236,31 @@ def test_pairs_tokenized_once_batch_as_the_tokenizer_pads():
         ref = tok(list(s1[idx]), list(s2[idx]), truncation=True, max_length=24, padding=True, return_tensors="pt")
         got = pairs.batch(idx, torch.device("cpu"))
         assert set(got) == set(ref) and all(torch.equal(got[k], ref[k]) for k in ref)
+
+
+def test_score_pools_as_asked_and_bf16_stays_close_to_fp32():
+    """pooler = the sequence-classification model itself; mean = the head on the attention-masked mean
+    of the last hidden states (checked against numpy on the same hidden states); bf16 autocast keeps
+    the scores within bf16 round-off of fp32."""
+    from lowdim.studies.adapt.experiments import score
+
+    model = tiny_regressor().eval()
+    b = batch()
+    b["attention_mask"][0, 4:] = 0  # a padded pair: its padding must not enter the mean
+    with torch.no_grad():
+        torch.testing.assert_close(score(model, b, "fp32", "pooler"), model(**b).logits[:, 0])
+        hidden = model.base_model(**b).last_hidden_state.numpy()
+        mask = b["attention_mask"].numpy().astype(bool)
+        pooled = np.stack([h[m].mean(0) for h, m in zip(hidden, mask)])
+        w, c = model.classifier.weight.numpy(), model.classifier.bias.numpy()
+        np.testing.assert_allclose(score(model, b, "fp32", "mean").numpy(), pooled @ w[0] + c[0], rtol=1e-5, atol=1e-6)
+        fp32, bf16 = score(model, b, "fp32", "mean"), score(model, b, "bf16", "mean")
+    assert bf16.dtype == torch.float32
+    torch.testing.assert_close(bf16, fp32, rtol=5e-2, atol=5e-3)
+
+
+def test_mean_pooling_leaves_the_unused_pooler_unadapted():
+    model = tiny_regressor()
+    names = adapt(model.base_model, "all", "lora", 2, 1e-3, 0, exclude=("pooler.dense",))
+    assert names and not any(n.startswith("pooler") for n in names)
+    assert "pooler.dense" in adapt(tiny_regressor().base_model, "all", "lora", 2, 1e-3, 0)

@@ -290,6 +290,41 @@ def test_width_claim_reads_a_censored_narrow_run_as_a_bound_and_a_censored_wide_
     assert not r["passed"] and "did not converge" in r["detail"]
 
 
+def test_rank_claim_needs_lora_to_degrade_not_only_deep_lora_to_gain():
+    """The paper's statement has two parts: LoRA loses dev Pearson from rank 8 to 64, and Deep LoRA
+    loses less. A Deep LoRA that gains while LoRA stays flat is not the paper's shape."""
+    r = _result(good(), "deep_lora_rank_robust")
+    assert r["verdict"] == "yes" and "LoRA's drop r8 -> r64" in r["detail"]
+    flat = _result(_set(good(), "adapt", adapt_rows(lora_drop=0.05, deep_drop=-0.3)), "deep_lora_rank_robust")
+    assert flat["verdict"] == "not resolved" and "(not resolved); LoRA's drop - Deep LoRA's" in flat["detail"] \
+        and "(yes); n = 16" in flat["detail"]
+    gains = _result(_set(good(), "adapt", adapt_rows(lora_drop=-0.3, deep_drop=-0.3)), "deep_lora_rank_robust")
+    assert gains["verdict"] == "no"  # LoRA improves with rank: against the paper
+
+
+def test_compressed_trajectory_claim_is_judged_per_seed():
+    seed = lambda dev, speed: {"compressed": {"max_deviation_from_full": dev}, "speedup_compressed_vs_full": speed}
+    runs = {"0": seed(1e-6, 3.0), "1": seed(2e-6, 2.5), "2": seed(1e-6, 4.0)}
+    ev = _summary(["dln", "compressed"], {**runs["0"], "seeds": runs})(good())
+    r = _result(ev, "compressed_follows_full")
+    assert r["verdict"] == "yes" and r["seeds"] == 3 and "3 of 3 seeds pass" in r["detail"]
+    runs["1"] = seed(2e-6, 0.8)  # follows the trajectory but is slower: that seed fails
+    r = _result(_summary(["dln", "compressed"], {**runs["0"], "seeds": runs})(good()), "compressed_follows_full")
+    assert r["verdict"] == "not resolved" and "failing: seed 1" in r["detail"]
+
+
+def test_width_claim_reads_each_seeds_own_convergence_step():
+    """The batched program stops when every seed is below tol; each seed's iterations are the step
+    of its own "converged" row, so one late seed neither sets the others' counts nor hides a failure."""
+    df = completion_rows(narrow_converged=1.0)
+    late = pd.DataFrame(df[df["seed"] == 0])
+    late["seed"] = 1
+    late.loc[(late["metric"] == "converged") & (late["model"] == "L3-w100"), "step"] = 5000  # seed 1: wide is slower
+    r = _result(_set(good(), "completion", pd.concat([df, late], ignore_index=True)), "width_accelerates")
+    assert r["verdict"] == "not resolved" and "seed 0: w100 2000 vs w10 4000" in r["detail"] \
+        and "seed 1: w100 5000 vs w10 4000" in r["detail"]
+
+
 def test_narrow_run_that_never_reaches_the_error_is_reported_as_a_bound():
     ev = _summary(["completion", "speed", "narrow-r5"], speed_run(0.3, 30000, reached=False))(good())
     r = _result(ev, "compressed_beats_narrow")

@@ -62,7 +62,7 @@ MUTATIONS = [
     (("completion.speed.gammas", []), ["completion.speed.gammas", "at least 1"]),
     (("adapt.methods", ["dora"]), ["adapt.methods[0]", '"dora"', '"deep_lora"']),
     (("adapt.targets", "mlp"), ["adapt.targets", '"qv"', '"attention_mlp"']),
-    (("adapt.early_step", 500), ["adapt.early_step", "adapt.steps"]),
+    (("adapt.early_step", 225), ["adapt.early_step", "adapt.steps"]),
     (("adapt.lr", {"lora": 1e-4}), ["adapt.lr", "deep_lora"]),
     (("adapt.samples", [4]), ["adapt.samples", "adapt.batch_size"]),
     (("completion.depth_width.rank", 200), ["completion.depth_width.rank", "completion.depth_width.dim"]),

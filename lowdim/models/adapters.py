@@ -60,15 +60,18 @@ def deep_lora_factors(base: nn.Linear, rank: int, init_scale: float, generator: 
     return [orthogonal((widths[i + 1], widths[i]), init_scale, generator, torch.float32) for i in range(depth)]
 
 
-def adapt(model: nn.Module, targets: str, method: str, rank: int, init_scale: float, seed: int) -> list[str]:
+def adapt(model: nn.Module, targets: str, method: str, rank: int, init_scale: float, seed: int,
+          exclude: tuple[str, ...] = ()) -> list[str]:
     """Freeze ``model`` and wrap every linear layer named by ``TARGETS[targets]`` with an adapter of
     ``method`` (lora | deep_lora | deep_lora_full, the last at full width min(in, out), the start of
-    the compressed variant). Returns the adapted module names, in order."""
+    the compressed variant), except names ending in one of ``exclude`` (layers the forward does not
+    use). Returns the adapted module names, in order."""
     for p in model.parameters():
         p.requires_grad_(False)
     suffixes = TARGETS[targets]
     g = torch.Generator().manual_seed(seed)
-    names = [n for n, m in model.named_modules() if isinstance(m, nn.Linear) and n.endswith(suffixes)]
+    names = [n for n, m in model.named_modules() if isinstance(m, nn.Linear) and n.endswith(suffixes)
+             and not (exclude and n.endswith(exclude))]
     for name in names:
         parent, _, child = name.rpartition(".")
         owner = model.get_submodule(parent)

@@ -253,9 +253,9 @@ class Completion:
 
 @dataclass(frozen=True)
 class AdaptLr:
-    lora: float = param(0.00125, 'LoRA')
-    deep_lora: float = param(0.00125, 'Deep LoRA')
-    deep_lora_compressed: float = param(0.00125, 'compressed Deep LoRA')
+    lora: float = param(1.0e-4, 'LoRA')
+    deep_lora: float = param(1.0e-4, 'Deep LoRA')
+    deep_lora_compressed: float = param(1.0e-4, 'compressed Deep LoRA')
 
 
 @dataclass(frozen=True)
@@ -274,12 +274,14 @@ class Adapt:
     lr: AdaptLr = nested(AdaptLr, 'AdamW learning rate of each method')
     lr_decay: str = param('none', 'linear (to 0 at the last step) | none')
     batch_size: int = param(16, 'pairs per step')
-    steps: int = param(40, 'optimizer steps')
-    eval_every: int = param(20, 'steps between dev evaluations')
-    early_step: int = param(20, 'Delta W subspaces at this step vs the last')
+    steps: int = param(150, 'optimizer steps')
+    eval_every: int = param(75, 'steps between dev evaluations')
+    early_step: int = param(75, 'Delta W subspaces at this step vs the last')
     max_length: int = param(48, 'tokens per pair; longer training pairs are left out')
     dev_samples: int = param(200, 'a fixed subset of the dev pairs (1500: all)')
     spectrum_top: int = param(16, 'singular values of Delta W recorded per layer')
+    pooling: str = param('mean', "what the head reads: pooler (the model's [CLS] pooler, the authors') | mean (masked mean of the last hidden states)")
+    precision: str = param('bf16', 'bf16 (autocast: frozen matmuls in bfloat16, fp32 adapters and optimizer) | fp32')
 
 
 @dataclass(frozen=True)

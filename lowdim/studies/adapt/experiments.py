@@ -106,13 +106,28 @@ class Encoded:
                                 device=device) for k in self.keys}
 
 
-def score(model: nn.Module, batch: dict) -> torch.Tensor:
-    """Predicted similarity scores (B,)."""
-    return model(**batch).logits[:, 0]
+def score(model: nn.Module, batch: dict, precision: str = "fp32", pooling: str = "pooler") -> torch.Tensor:
+    """Predicted similarity scores (B,), in fp32.
+
+    ``pooling = "pooler"`` is the sequence-classification model itself (BERT: [CLS] -> pooler
+    dense -> tanh -> dropout -> head, the authors'); ``"mean"`` feeds the head the attention-masked
+    mean of the last hidden states instead (the pooling the bundled MiniLM was pretrained with, its
+    ``1_Pooling`` config; its [CLS] pooler was never trained for a sentence representation).
+    ``precision = "bf16"`` runs the forward under bfloat16 autocast (matmuls in bf16 on AMX CPUs
+    and GPUs; parameters, gradients and AdamW stay fp32); "fp32" runs everything in fp32."""
+    device = next(model.parameters()).device
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+        if pooling == "pooler":
+            return model(**batch).logits[:, 0].float()
+        hidden = model.base_model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1)
+        return model.classifier(model.dropout(pooled))[:, 0].float()
 
 
 @torch.no_grad()
-def predict(model: nn.Module, pairs: Encoded, batch_size: int, device) -> np.ndarray:
+def predict(model: nn.Module, pairs: Encoded, batch_size: int, device, precision: str = "fp32",
+            pooling: str = "pooler") -> np.ndarray:
     """Scores of every pair, in order; batched by length (less padding; padding is masked, so a score
     changes by round-off only)."""
     was_training = model.training
@@ -121,7 +136,7 @@ def predict(model: nn.Module, pairs: Encoded, batch_size: int, device) -> np.nda
     out = torch.empty(len(pairs))
     for i in range(0, len(pairs), batch_size):
         idx = order[i:i + batch_size]
-        out[torch.as_tensor(idx)] = score(model, pairs.batch(idx, device)).float().cpu()
+        out[torch.as_tensor(idx)] = score(model, pairs.batch(idx, device), precision, pooling).cpu()
     model.train(was_training)
     return out.numpy()
 
@@ -201,7 +216,7 @@ def _one_seed(p: Adapt, method: str, rank: int, n: int, seed: int, data, dev, to
         q.requires_grad_(False)
     head = reset_head(model, seed, p.train_head)
     adapt(model.base_model, p.targets, "deep_lora_full" if method == "deep_lora_compressed" else method, rank,
-          p.init_scale, seed)
+          p.init_scale, seed, exclude=("pooler.dense",) if p.pooling == "mean" else ())
     model.to(device)
     per_epoch = max(1, n // p.batch_size)  # one pass over the n pairs, in batches
     target = torch.as_tensor(y, dtype=torch.float32, device=device)
@@ -212,7 +227,7 @@ def _one_seed(p: Adapt, method: str, rank: int, n: int, seed: int, data, dev, to
 
     if method == "deep_lora_compressed":  # one batch's gradient at init, then width 2r
         b = batch_of(0)
-        loss = nn.functional.mse_loss(score(model, pairs.batch(b, device)), target[b])
+        loss = nn.functional.mse_loss(score(model, pairs.batch(b, device), p.precision, p.pooling), target[b])
         compress_adapters(model.base_model, loss, rank, p.init_scale)
     opt = torch.optim.AdamW(param_groups(model.base_model, getattr(p.lr, method), p.gamma, head),
                             betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0)  # the authors' optimizer
@@ -222,12 +237,12 @@ def _one_seed(p: Adapt, method: str, rank: int, n: int, seed: int, data, dev, to
     def loss_fn(step: int) -> torch.Tensor:
         torch.manual_seed(seed * 1_000_003 + step)  # this step's dropout masks
         b = batch_of(step)
-        return nn.functional.mse_loss(score(model, pairs.batch(b, device)), target[b])
+        return nn.functional.mse_loss(score(model, pairs.batch(b, device), p.precision, p.pooling), target[b])
 
     def record(epoch: int) -> dict:
         done = min((epoch + 1) * p.eval_every, p.steps)
-        tr = correlations(predict(model, pairs, 64, device), y)
-        dv = correlations(predict(model, dev_pairs, 64, device), dev_y)
+        tr = correlations(predict(model, pairs, 64, device, p.precision, p.pooling), y)
+        dv = correlations(predict(model, dev_pairs, 64, device, p.precision, p.pooling), dev_y)
         out = {"done": done, "train_pearson": tr["pearson"], "dev_pearson": dv["pearson"], "dev_spearman": dv["spearman"]}
         if done == p.early_step:
             out["early"] = {k: m.delta().detach().cpu() for k, m in adapters(model.base_model).items()}

@@ -45,9 +45,12 @@ def depth_width(spec: CompletionDepthWidthJob, job: str, out: str, checkpoint: s
                           lr, 1.0, p.max_steps, p.record_every, p.tol, Path(checkpoint), [spec, job])
     dataset = f"synthetic{p.dim}r{p.rank}p{p.observed}"
     rows, _ = _rows("depth_width", job, dataset, seeds, history, ("train_loss", "test_error"))
-    last = history[-1]  # 1: the train loss fell below tol; 0: stopped at max_steps (censored)
-    rows += [row("depth_width", job, dataset, seed, last["step"], "converged", float(last["train_loss"][i] < p.tol))
-             for i, seed in enumerate(seeds)]
+    # the seeds train in one batched program that stops when all are below tol; each seed's own
+    # iterations are its first logged step below tol (1), or the last step when it never got there (0: censored)
+    for i, seed in enumerate(seeds):
+        first = next((h["step"] for h in history if h["train_loss"][i] < p.tol), None)
+        rows.append(row("depth_width", job, dataset, seed, history[-1]["step"] if first is None else first,
+                        "converged", float(first is not None)))
     tables.write(tables.frame(rows, params_hash(spec)), out)
 
 

@@ -172,11 +172,11 @@ def invariant(spec: DlnInvariantJob, job: str, out: str, checkpoint: str) -> Non
     tables.write(tables.frame(rows, params_hash(spec)), out)
 
 
-def compressed(spec: DlnCompressedJob, out: str, timing_out: str, summary_out: str, checkpoint_dir: str) -> None:
-    """Full width vs compressed (width 2r) vs narrow random (width 2r) on a fully observed rank-r target."""
+def _compressed_seed(spec: DlnCompressedJob, seed: int, checkpoint_dir: Path) -> tuple[list, list, dict]:
+    """One seed of :func:`compressed`: its rows, timing rows and summary."""
     p = spec.compressed
     device = pick_device(spec.device)
-    seed, d, r, depth, eps = spec.seeds[0], p.dim, p.rank, p.depth, p.init_scale
+    d, r, depth, eps = p.dim, p.rank, p.depth, p.init_scale
     phi = torch.as_tensor(lowrank_target(d, r, seed), device=device)
     full_net = DeepLinear([d] * (depth + 1), [seed], eps).to(device)
     full = Chain([w.detach()[0] for w in full_net.weights])
@@ -209,9 +209,9 @@ def compressed(spec: DlnCompressedJob, out: str, timing_out: str, summary_out: s
             clock["paused"] += time.perf_counter() - now
             return out_
 
-        history = fit(f"dln/compressed/{name}", net, opt, lambda _, net=net: 0.5 * (net.product() - phi).pow(2).sum(),
+        history = fit(f"dln/compressed/{name}/s{seed}", net, opt, lambda _, net=net: 0.5 * (net.product() - phi).pow(2).sum(),
                       lambda e: [None], p.max_steps,
-                      Checkpointer(Path(checkpoint_dir) / f"{name}.pt", params_hash([spec, name]), p.max_steps),
+                      Checkpointer(checkpoint_dir / f"s{seed}-{name}.pt", params_hash([spec, name, seed]), p.max_steps),
                       on_epoch_end=record, stop=lambda h: h["loss"] < p.tol)
         if name == "full":
             ref.update({h["epoch"]: h.pop("product") for h in history if "product" in h})
@@ -234,6 +234,19 @@ def compressed(spec: DlnCompressedJob, out: str, timing_out: str, summary_out: s
             summary[name]["max_deviation_from_full"] = max(devs)
     for name in ("compressed", "narrow"):
         summary[f"speedup_{name}_vs_full"] = summary["full"]["seconds"] / summary[name]["seconds"]
+    return rows, timing, summary
+
+
+def compressed(spec: DlnCompressedJob, out: str, timing_out: str, summary_out: str, checkpoint_dir: str) -> None:
+    """Full width vs compressed (width 2r) vs narrow random (width 2r) on a fully observed rank-r
+    target, for every seed (its own target and init). The summary keeps the first seed's numbers at
+    the top level (the figure's run) and every seed's under ``seeds``."""
+    rows, timing, per_seed = [], [], {}
+    for seed in spec.seeds:
+        r, t, per_seed[str(seed)] = _compressed_seed(spec, seed, Path(checkpoint_dir))
+        rows += r
+        timing += t
+    summary = {**per_seed[str(spec.seeds[0])], "seeds": per_seed}
     tables.write(tables.frame(rows, params_hash(spec)), out)
     tables.write(tables.frame(timing, params_hash(spec)), timing_out)
     write_json(summary_out, summary)

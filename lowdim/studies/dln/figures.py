@@ -94,7 +94,10 @@ def trajectories(table: str, timing: str, out_pdf: str, out_png: str) -> None:
     """Full width vs compressed vs narrow random: error vs iteration and vs seconds; deviation from full."""
     df = tables.read(table)
     df = df[df["experiment"] == "compressed"]
+    seed = df["seed"].min()  # one seed's trajectories (the claim checks every seed)
+    df = df[df["seed"] == seed]
     tm = tables.read(timing)
+    tm = tm[tm["seed"] == seed]
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.8), constrained_layout=True)
     for i, (name, g) in enumerate(df.groupby("model")):
         err = g[g["metric"] == "error"].set_index("step")["value"].sort_index()
@@ -111,5 +114,5 @@ def trajectories(table: str, timing: str, out_pdf: str, out_png: str) -> None:
     axes[0].set_title(r"$\|W_{L:1}-\Phi\|_F/\|\Phi\|_F$", fontsize=10)
     axes[1].set_title("same, vs wall-clock", fontsize=10)
     axes[2].set_title(r"deviation from the full network's $W_{L:1}(t)$", fontsize=10)
-    fig.suptitle(f"Compressed training ({df['dataset'].iloc[0]}): the width-2r network follows the full trajectory")
+    fig.suptitle(f"Compressed training ({df['dataset'].iloc[0]}, seed {seed}): the width-2r network follows the full trajectory")
     save(fig, out_pdf, out_png)
