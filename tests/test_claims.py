@@ -313,6 +313,19 @@ def test_compressed_trajectory_claim_is_judged_per_seed():
     assert r["verdict"] == "not resolved" and "failing: seed 1" in r["detail"]
 
 
+def test_movielens_claim_over_splits_names_the_split_that_fails():
+    split = lambda c: {"full": {"best_test_rmse": 0.94}, "compressed": {"best_test_rmse": c},
+                       "als": {"best_test_rmse": 0.935}, "_baseline_mean_rating_rmse": 1.12}
+    runs = {"0": split(0.93), "1": split(0.945), "2": split(0.941)}
+    r = _result(_summary(["completion", "movielens"], {**runs["0"], "splits": runs})(good()), "movielens_rmse")
+    assert r["verdict"] == "yes" and r["seeds"] == 3 and "range over splits" in r["interval"]
+    runs["2"] = split(0.97)  # 0.03 worse than full width in one split
+    r = _result(_summary(["completion", "movielens"], {**runs["0"], "splits": runs})(good()), "movielens_rmse")
+    assert r["verdict"] == "not resolved" and "failing: split 2" in r["detail"]
+    r = _result(good(), "movielens_rmse")  # one split: a single value, said as such
+    assert r["verdict"] == "yes" and "one split" in r["interval"]
+
+
 def test_width_claim_reads_each_seeds_own_convergence_step():
     """The batched program stops when every seed is below tol; each seed's iterations are the step
     of its own "converged" row, so one late seed neither sets the others' counts nor hides a failure."""

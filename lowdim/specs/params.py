@@ -228,7 +228,8 @@ class CompletionSpeed:
 @dataclass(frozen=True)
 class CompletionMovielens:
     test_fraction: float = param(0.2, 'held-out fraction of the ratings')
-    split_seed: int = param(0, 'seed of the train/test split')
+    split_seed: int = param(0, 'seed of the first train/test split (and of its init)')
+    splits: int = param(1, 'seeded 80/20 splits: split_seed, split_seed + 1, ...')
     depth: int = param(3, 'factors L')
     width: int | None = param(None, 'null = min(users')
     init_scale: float = param(0.1, 'orthogonal init scale eps')
