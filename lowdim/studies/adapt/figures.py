@@ -23,7 +23,7 @@ LABELS = {"lora": "LoRA (depth 2)", "deep_lora": "Deep LoRA (depth 3)", "deep_lo
 
 
 def _band(ax, x, g, i, label):
-    seed_band(ax, g, x, f"C{i}", f"{label} ({g['seed'].nunique()} seeds)")
+    seed_band(ax, g, x, f"C{i}", f"{label}: ours ({g['seed'].nunique()} seeds)")
 
 
 def _versus(table: str, x: str, keep, xlabel: str, title: str, out_pdf: str, out_png: str,
@@ -31,7 +31,7 @@ def _versus(table: str, x: str, keep, xlabel: str, title: str, out_pdf: str, out
     """Dev Pearson against ``x`` (n or rank) for each method, over the runs ``keep`` selects; the authors'
     curve of the same method (BERT-base-cased) dotted beside it."""
     last = final_dev(tables.read(table))
-    fig, ax = plt.subplots(figsize=(5.5, 4), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(8.5, 4), constrained_layout=True)
     for i, (method, g) in enumerate(sorted(last[keep(last)].groupby("method"))):
         _band(ax, x, g, i, LABELS.get(method, method))
         theirs = (authors or {}).get(method)
@@ -50,7 +50,7 @@ def _versus(table: str, x: str, keep, xlabel: str, title: str, out_pdf: str, out
     ax.set_xlabel(xlabel)
     ax.set_ylabel("dev Pearson correlation")
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: the curves span the axes
     save(fig, out_pdf, out_png)
 
 
