@@ -26,6 +26,19 @@ def sync(device):
         torch.cuda.synchronize()
 
 
+def matmul_tflops(dtype: torch.dtype, device, m: int = 512, k: int = 384, n: int = 1536, reps: int = 100) -> float:
+    """TFLOP/s of one (m x k) @ (k x n) product, MiniLM's FFN shape at 512 tokens."""
+    a, b = torch.randn(m, k, dtype=dtype, device=device), torch.randn(k, n, dtype=dtype, device=device)
+    for _ in range(5):
+        a @ b
+    sync(device)
+    start = time.perf_counter()
+    for _ in range(reps):
+        a @ b
+    sync(device)
+    return 2 * m * k * n * reps / (time.perf_counter() - start) / 1e12
+
+
 def throughput(method: str, args, device, precision: str) -> float:
     _, model = load_model(args.model)
     for p in model.parameters():
@@ -79,6 +92,9 @@ def main() -> None:
     device = torch.device(args.device)
     print(f"device {device} ({torch.get_num_threads()} threads), model {args.model}, targets {args.targets}, "
           f"batch {args.batch} x {args.length} tokens")
+    if len(args.precision) > 1:
+        fp32, bf16 = matmul_tflops(torch.float32, device), matmul_tflops(torch.bfloat16, device)
+        print(f"matmul 512x384 @ 384x1536: fp32 {fp32:.2f} TFLOP/s, bf16 {bf16:.2f} TFLOP/s ({bf16 / fp32:.1f}x)")
     rates = {(m, pr): throughput(m, args, device, pr) for pr in args.precision for m in args.methods}
     for (m, pr), rate in rates.items():
         if m != "lora" and ("lora", pr) in rates:

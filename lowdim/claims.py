@@ -10,7 +10,7 @@ which it must pass and one on which it must fail.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -45,13 +45,19 @@ class Result:
     def passed(self) -> bool:
         return self.verdict == "yes"
 
+    @property
+    def stated(self) -> str:
+        """Its centre and interval, as the detail of :func:`over_seeds` states them."""
+        return _stated(self.measured, self.low, self.high, self.method, self.n)
+
 
 def no_evidence(expected: str, detail: str) -> Result:
     return Result(float("nan"), expected, "no evidence", detail)
 
 
-def _stated(iv: dict) -> str:
-    return f"{iv['mean']:+.3f} [{iv['low']:+.3f}, {iv['high']:+.3f}] ({iv['method']}, {iv['n']} seeds)"
+def _stated(mean: float, low: float, high: float, method: str, n: int) -> str:
+    """A mean over seeds with its interval: "+0.071 [-0.012, +0.124] (bootstrap 95%, 5 seeds)"."""
+    return f"{mean:+.3f} [{low:+.3f}, {high:+.3f}] ({method}, {n} seeds)"
 
 
 def over_seeds(values, expected: str, detail: str) -> Result:
@@ -63,7 +69,8 @@ def over_seeds(values, expected: str, detail: str) -> Result:
     v = verdict(iv)
     if v == "no evidence":
         return no_evidence(expected, detail)
-    return Result(iv["mean"], expected, v, f"{_stated(iv)}; {v}; {detail}", iv["n"], iv["low"], iv["high"], iv["method"])
+    r = Result(iv["mean"], expected, v, detail, iv["n"], iv["low"], iv["high"], iv["method"])
+    return replace(r, detail=f"{r.stated}; {v}; {detail}")
 
 
 def every_run(values: dict, passes: Callable[[float], bool], expected: str, detail: str, unit: str = "runs") -> Result:
@@ -348,7 +355,7 @@ def _parsimony(ev, th):
                     "the plot)"))
 def _compressed(ev, th):
     c = ev.summaries["dln"]["compressed"]
-    runs = c.get("seeds") or {"0": c}  # every seed (older summaries: the one run)
+    runs = c["seeds"]  # every seed's summary (the top level repeats the first seed's)
     devs = {f"seed {s}": r["compressed"].get("max_deviation_from_full", float("inf")) for s, r in runs.items()}
     speed = {f"seed {s}": r["speedup_compressed_vs_full"] for s, r in runs.items()}
     tol = th["trajectory_tol"]
@@ -503,7 +510,7 @@ def _comp_vs_narrow(ev, th):
        paper_value="not found: the ICML 2024 text was not reachable here and the authors' repositories hold no MovieLens result")
 def _movielens(ev, th):
     s = ev.summaries["completion"]["movielens"]
-    runs = s.get("splits") or {"0": s}  # every seeded split (older summaries: the one split)
+    runs = s["splits"]  # every seeded split's summary (the top level repeats the first split's)
     tol = th["rmse_tol"]
     # per split, how far the compressed network stays inside full width + tol (>= 0 passes)
     margins = {f"split {k}": r["full"]["best_test_rmse"] + tol - r["compressed"]["best_test_rmse"] for k, r in runs.items()}
@@ -559,11 +566,12 @@ def _rank_robust(ev, th):
     last = _dev(ev)
     n = int(last.groupby("n")["rank"].nunique().idxmax())
     ranks = sorted(last[last["n"] == n]["rank"].unique().tolist())
-    expected = "LoRA's drop from rank lo to the largest rank > 0 and (LoRA's drop - Deep LoRA's drop) > 0, both intervals"
     if len(ranks) < 2:
-        return no_evidence(expected, "fewer than two ranks")
+        return no_evidence("LoRA's drop to the largest rank > 0 and (LoRA's drop - Deep LoRA's drop) > 0",
+                           "fewer than two ranks")
     base = int(ev.summaries.get("adapt", {}).get("rank", ranks[0]))
     lo, hi = (base if base in ranks and base != ranks[-1] else ranks[0]), ranks[-1]
+    expected = f"LoRA's drop from rank {lo} to {hi} > 0 and (LoRA's drop - Deep LoRA's drop) > 0, both intervals"
     per = {m: last[(last["n"] == n) & (last["method"] == m)].pivot_table(index="seed", columns="rank", values="value")
            for m in ("lora", "deep_lora")}
     if any(lo not in per[m] or hi not in per[m] for m in per):
@@ -572,18 +580,15 @@ def _rank_robust(ev, th):
     lora_drop = over_seeds(drop["lora"], "", "")
     kept = over_seeds((drop["lora"] - drop["deep_lora"]).dropna(), "", "")
     verdicts = {lora_drop.verdict, kept.verdict}
-    v = ("no evidence" if "no evidence" in verdicts else "no" if "no" in verdicts
-         else "yes" if verdicts == {"yes"} else "not resolved")
     means = {m: per[m].mean() for m in per}
     ends = "; ".join(f"{m}: " + ", ".join(f"r{r} {means[m][r]:.3f}" for r in ranks if r in means[m]) for m in per)
-    detail = (f"LoRA's drop r{lo} -> r{hi}: {lora_drop.detail.split(';')[0]} ({lora_drop.verdict}); LoRA's drop - "
-              f"Deep LoRA's: {kept.detail.split(';')[0]} ({kept.verdict}); n = {n}, mean final dev Pearson: {ends}")
-    if v == "no evidence":
-        return no_evidence(expected, detail)
-    # the interval shown is the weaker of the two margins' (the verdict needs both)
-    weaker = min((lora_drop, kept), key=lambda r: r.low)
-    return Result(weaker.measured, expected.replace("rank lo", f"rank {lo}"), v, f"{v}; {detail}", weaker.n,
-                  weaker.low, weaker.high, weaker.method)
+    if "no evidence" in verdicts:
+        return no_evidence(expected, f"n = {n}, mean final dev Pearson: {ends}")
+    v = "no" if "no" in verdicts else "yes" if verdicts == {"yes"} else "not resolved"
+    detail = (f"LoRA's drop r{lo} -> r{hi}: {lora_drop.stated} ({lora_drop.verdict}); LoRA's drop - Deep LoRA's: "
+              f"{kept.stated} ({kept.verdict}); n = {n}, mean final dev Pearson: {ends}")
+    weaker = min((lora_drop, kept), key=lambda r: r.low)  # the interval shown: the weaker margin's (both are needed)
+    return Result(weaker.measured, expected, v, f"{v}; {detail}", weaker.n, weaker.low, weaker.high, weaker.method)
 
 
 # --- randomized histogram matching --------------------------------------------------------------

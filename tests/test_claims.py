@@ -128,13 +128,13 @@ def rhm_rows(iou=None, drop=None, seeds=3):
 SUMMARIES = {
     "adapt": {"rank": 8, "rank_samples": 16},
     "collapse": {"layerwise": layerwise_summary()},
-    "dln": {"compressed": {"compressed": {"max_deviation_from_full": 1e-6}, "speedup_compressed_vs_full": 3.0}},
+    "dln": {"compressed": {"seeds": {"0": {"compressed": {"max_deviation_from_full": 1e-6}, "speedup_compressed_vs_full": 3.0}}}},
     "completion": {
         "speed": {"full": speed_run(1e-5, 9000, 20.0), "compressed-r5-g0": speed_run(0.6, 30000, reached=False),
                   "compressed-r5-g0.01": speed_run(2e-5, 9500, 5.0), "narrow-r5": speed_run(2e-5, 19000, 9.0),
                   "als": speed_run(1e-6, 10, 0.1)},
-        "movielens": {"full": {"best_test_rmse": 0.94}, "compressed": {"best_test_rmse": 0.93},
-                      "als": {"best_test_rmse": 0.935}, "_baseline_mean_rating_rmse": 1.12}},
+        "movielens": {"splits": {"0": {"full": {"best_test_rmse": 0.94}, "compressed": {"best_test_rmse": 0.93},
+                                       "als": {"best_test_rmse": 0.935}, "_baseline_mean_rating_rmse": 1.12}}}},
 }
 
 
@@ -169,13 +169,13 @@ BAD = {
     "nonlinear_geometric_compression": _summary(["collapse", "layerwise"], layerwise_summary(rate=1.3)),
     "transfer_less_collapsed": lambda ev: _set(ev, "collapse", collapse_rows(transfer_acc=(0.8, 0.82, 0.84, 0.86, 0.9))),
     "law_of_parsimony": lambda ev: _set(ev, "dln", dln_rows(moving=30.0, angle=0.3)),
-    "compressed_follows_full": _summary(["dln", "compressed", "compressed", "max_deviation_from_full"], 0.5),
+    "compressed_follows_full": _summary(["dln", "compressed", "seeds", "0", "compressed", "max_deviation_from_full"], 0.5),
     "depth_prevents_overfitting": lambda ev: _set(ev, "completion", completion_rows(l2=2e-5)),
     "width_accelerates": lambda ev: _set(ev, "completion", completion_rows(wide_converged=0.0)),
     "compressed_completion": _summary(["completion", "speed", "compressed-r5-g0.01", "final_test_error"], 0.3),
     "compressed_faster_than_full": _summary(["completion", "speed", "compressed-r5-g0.01"], speed_run(2e-5, 30000, 40.0)),
     "compressed_beats_narrow": _summary(["completion", "speed", "narrow-r5"], speed_run(2e-5, 8000, 4.0)),
-    "movielens_rmse": _summary(["completion", "movielens", "compressed", "best_test_rmse"], 1.0),
+    "movielens_rmse": _summary(["completion", "movielens", "splits", "0", "compressed", "best_test_rmse"], 1.0),
     "deep_lora_small_n": lambda ev: _set(ev, "adapt", adapt_rows(gap=0.0, noise=0.05)),  # inside the noise
     "deep_lora_rank_robust": lambda ev: _set(ev, "adapt", adapt_rows(deep_drop=0.3)),
     "rhm_no_aug_degrades": lambda ev: _set(ev, "rhm", rhm_rows(iou={"none": (0.5, 0.5)})),
@@ -305,8 +305,7 @@ def test_rank_claim_needs_lora_to_degrade_not_only_deep_lora_to_gain():
 def test_compressed_trajectory_claim_is_judged_per_seed():
     seed = lambda dev, speed: {"compressed": {"max_deviation_from_full": dev}, "speedup_compressed_vs_full": speed}
     runs = {"0": seed(1e-6, 3.0), "1": seed(2e-6, 2.5), "2": seed(1e-6, 4.0)}
-    ev = _summary(["dln", "compressed"], {**runs["0"], "seeds": runs})(good())
-    r = _result(ev, "compressed_follows_full")
+    r = _result(_summary(["dln", "compressed"], {**runs["0"], "seeds": runs})(good()), "compressed_follows_full")
     assert r["verdict"] == "yes" and r["seeds"] == 3 and "3 of 3 seeds pass" in r["detail"]
     runs["1"] = seed(2e-6, 0.8)  # follows the trajectory but is slower: that seed fails
     r = _result(_summary(["dln", "compressed"], {**runs["0"], "seeds": runs})(good()), "compressed_follows_full")
