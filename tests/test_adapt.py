@@ -264,3 +264,36 @@ def test_mean_pooling_leaves_the_unused_pooler_unadapted():
     names = adapt(model.base_model, "all", "lora", 2, 1e-3, 0, exclude=("pooler.dense",))
     assert names and not any(n.startswith("pooler") for n in names)
     assert "pooler.dense" in adapt(tiny_regressor().base_model, "all", "lora", 2, 1e-3, 0)
+
+
+def test_frozen_weights_stored_in_bf16_give_the_scores_autocast_gives():
+    """adapt.precision bf16 rounds the frozen weights of adapted layers once (frozen_to_bf16); autocast
+    rounded them at every forward to the same bf16 values, so the scores are identical, and the
+    adapters stay fp32 (their optimizer state too)."""
+    from lowdim.studies.adapt.experiments import frozen_to_bf16, score
+
+    model = tiny_regressor()
+    adapt(model.base_model, "all", "deep_lora", 2, 0.5, 0)
+    model.eval()
+    b = batch()
+    with torch.no_grad():
+        before = score(model, b, "bf16", "mean")
+        frozen_to_bf16(model.base_model)
+        after = score(model, b, "bf16", "mean")
+    torch.testing.assert_close(after, before, rtol=0, atol=0)
+    kinds = {(".factors." in n, q.dtype) for n, q in model.base_model.named_parameters()
+             if ".base." in n or ".factors." in n}
+    assert kinds == {(True, torch.float32), (False, torch.bfloat16)}
+
+
+def test_eager_attention_matches_sdpa_to_round_off():
+    """adapt.attention: the explicit softmax(QK^T)V and torch's fused kernel compute the same scores."""
+    from lowdim.studies.adapt.experiments import score
+
+    eager, sdpa = tiny_regressor(), tiny_regressor()
+    eager.set_attn_implementation("eager"), sdpa.set_attn_implementation("sdpa")
+    b = batch()
+    b["attention_mask"][0, 4:] = 0
+    with torch.no_grad():
+        torch.testing.assert_close(score(eager.eval(), b, "fp32", "mean"), score(sdpa.eval(), b, "fp32", "mean"),
+                                   rtol=1e-5, atol=1e-6)

@@ -321,8 +321,9 @@ def test_movielens_claim_over_splits_names_the_split_that_fails():
     runs["2"] = split(0.97)  # 0.03 worse than full width in one split
     r = _result(_summary(["completion", "movielens"], {**runs["0"], "splits": runs})(good()), "movielens_rmse")
     assert r["verdict"] == "not resolved" and "failing: split 2" in r["detail"]
-    r = _result(good(), "movielens_rmse")  # one split: a single value, said as such
-    assert r["verdict"] == "yes" and "one split" in r["interval"]
+    r = _result(good(), "movielens_rmse")  # one split: the same margin, a range of one point
+    assert r["verdict"] == "yes" and r["seeds"] == 1 and r["measured"] == pytest.approx(0.94 + 0.01 - 0.93)
+    assert "1 of 1 splits pass" in r["detail"]
 
 
 def test_width_claim_reads_each_seeds_own_convergence_step():

@@ -17,6 +17,7 @@ rule adapt_finetune:
         checkpoints=lambda wc: paths.checkpoint_dir("adapt", wc.job),
     wildcard_constraints:
         job=r"[a-z_]+-r\d+-n\d+",
+    priority: LONG_JOB  # the longest jobs start first: short ones fill the cores at the end
     threads: 1  # two 1-thread jobs beat one 2-thread job on small batches
     resources:
         gpu=TRAIN_RES["gpu"],

@@ -16,5 +16,10 @@ shell.prefix(lowdim_steps.shell_prefix(config["data"]))
 #: Software of every rule, for `--sdm conda` (normally the venv of `make install`).
 CONDA_ENV = "../envs/lowdim.yaml"
 
+#: Rule priority of the long training jobs (adapt, rhm, completion speed and MovieLens, deep DLNs): on a
+#: few cores, starting the longest jobs first leaves the short ones to fill the cores at the end
+#: (longest-processing-time scheduling) instead of one long job running alone after everything else.
+LONG_JOB = 10
+
 #: DVC stage -> the Snakemake targets it wraps (committed to dvc.lock after a run).
 DVC_STAGES = {}

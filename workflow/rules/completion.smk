@@ -38,6 +38,7 @@ rule completion_speed:
     params:
         spec=spec(mc_study.job_spec(config, "speed")),
         checkpoints=lambda wc: paths.checkpoint_dir("completion", "speed/run"),
+    priority: LONG_JOB  # the longest jobs start first: short ones fill the cores at the end
     threads: TRAIN_RES["cpus"]
     resources:
         gpu=TRAIN_RES["gpu"],
@@ -67,6 +68,7 @@ rule completion_movielens:
     params:
         spec=spec(mc_study.job_spec(config, "movielens")),
         checkpoints=lambda wc: paths.checkpoint_dir("completion", "movielens/run"),
+    priority: LONG_JOB  # the longest jobs start first: short ones fill the cores at the end
     threads: TRAIN_RES["cpus"]
     resources:
         gpu=TRAIN_RES["gpu"],

@@ -15,6 +15,7 @@ rule dln_progressive:
         checkpoint=paths.checkpoint("dln", "progressive/{job}"),
     wildcard_constraints:
         job=r"(linear|relu)-L\d+",
+    priority: LONG_JOB  # the longest jobs start first: short ones fill the cores at the end
     threads: 1
     benchmark:
         paths.benchmark("dln", "progressive", "{job}")

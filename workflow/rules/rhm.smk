@@ -18,6 +18,7 @@ rule rhm_train:
         checkpoints=lambda wc: paths.checkpoint_dir("rhm", wc.method),
     wildcard_constraints:
         method="|".join(rhm_study.METHODS),
+    priority: LONG_JOB  # the longest jobs start first: short ones fill the cores at the end
     threads: TRAIN_RES["cpus"]
     resources:
         gpu=TRAIN_RES["gpu"],
