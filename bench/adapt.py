@@ -9,7 +9,7 @@ Times --steps training steps (forward, backward, AdamW step) after --warmup step
 token batches padded to --length tokens, and prints samples/s, tokens/s and steps/s for each method (and
 precision) as it completes, then the overhead of Deep LoRA over LoRA in per cent (goal: <= 15%) and
 the speed-up of bf16 autocast over fp32 (the study's default on AMX CPUs and GPUs) and of eager
-attention over sdpa (the study's default: torch's fused CPU attention backward is slow at short lengths).
+attention over sdpa (the study's default: torch's fused CPU attention is slow without dropout).
 Under bf16 the frozen weights are stored in bf16, as the study does (``frozen_to_bf16``).
 """
 

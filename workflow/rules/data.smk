@@ -11,6 +11,7 @@ rule prepare_data:
         paths.prepared("{dataset}"),
     params:
         spec=lambda wc: spec(lowdim_data.spec_params(wc.dataset, config["data"])),
+    priority: LONG_JOB  # upstream of the long jobs: without it they wait for it behind every other job
     benchmark:
         paths.benchmark("data", "prepare", "{dataset}")
     log:
