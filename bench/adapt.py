@@ -21,7 +21,7 @@ import time
 import torch
 
 from lowdim.models.adapters import adapt, adapters, compress_adapters, param_groups
-from lowdim.studies.adapt.experiments import frozen_to_bf16, load_model, reset_head, score
+from lowdim.studies.adapt.experiments import frozen_to_bf16, load_model, native_bf16, reset_head, score
 
 
 def sync(device):
@@ -99,7 +99,8 @@ def main() -> None:
     args = ap.parse_args()
     device = torch.device(args.device)
     print(f"device {device} ({torch.get_num_threads()} threads), model {args.model}, targets {args.targets}, "
-          f"batch {args.batch} x {args.length} tokens")
+          f"batch {args.batch} x {args.length} tokens; native bfloat16: {'yes' if native_bf16(device) else 'no'}"
+          " (adapt.precision auto runs bf16 only then)")
     if len(args.precision) > 1:
         fp32, bf16 = matmul_tflops(torch.float32, device), matmul_tflops(torch.bfloat16, device)
         print(f"matmul 512x384 @ 384x1536: fp32 {fp32:.2f} TFLOP/s, bf16 {bf16:.2f} TFLOP/s ({bf16 / fp32:.1f}x)")

@@ -297,3 +297,52 @@ def test_eager_attention_matches_sdpa_to_round_off():
     with torch.no_grad():
         torch.testing.assert_close(score(eager.eval(), b, "fp32", "mean"), score(sdpa.eval(), b, "fp32", "mean"),
                                    rtol=1e-5, atol=1e-6)
+
+
+def test_auto_precision_is_bf16_only_where_the_cpu_has_native_bfloat16(monkeypatch):
+    """adapt.precision auto: bf16 on AMX or AVX512-BF16 CPUs, fp32 on AVX2-only CPUs (where oneDNN
+    emulates bf16 ~20x slower than fp32); an explicit bf16 / fp32 is kept whatever the CPU."""
+    from lowdim.studies.adapt.experiments import resolve_precision
+
+    cpu = torch.device("cpu")
+    for amx, avx512 in [(False, False), (True, False), (False, True)]:
+        monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda amx=amx: amx)
+        monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda avx512=avx512: avx512)
+        assert resolve_precision("auto", cpu) == ("bf16" if amx or avx512 else "fp32")
+        assert resolve_precision("fp32", cpu) == "fp32" and resolve_precision("bf16", cpu) == "bf16"
+
+
+def test_predict_without_autograd_gives_the_scores_of_a_tracked_forward(monkeypatch):
+    """predict runs under no_grad (no graph for the adapters' parameters): the same scores as score()
+    with autograd on, pair by pair, in the pairs' order."""
+    from lowdim.studies.adapt import experiments
+    from lowdim.studies.adapt.experiments import predict, score
+
+    model = tiny_regressor()
+    adapt(model.base_model, "all", "lora", 2, 1e-3, 0)
+    with torch.no_grad():
+        for q in model.base_model.parameters():
+            if q.requires_grad:  # a LoRA away from its zero init
+                q.add_(0.01 * torch.randn_like(q))
+    grad_on = []
+    monkeypatch.setattr(experiments, "score", lambda *a: grad_on.append(torch.is_grad_enabled()) or score(*a))
+
+    class Pairs:  # the Encoded interface: per-pair token lists, batched with padding
+        seqs = {"input_ids": [list(range(1, 2 + k)) for k in (5, 2, 6, 3)]}
+
+        def __len__(self):
+            return 4
+
+        def batch(self, idx, device):
+            width = max(len(self.seqs["input_ids"][i]) for i in idx)
+            ids = [self.seqs["input_ids"][i] + [0] * (width - len(self.seqs["input_ids"][i])) for i in idx]
+            mask = [[1] * len(self.seqs["input_ids"][i]) + [0] * (width - len(self.seqs["input_ids"][i])) for i in idx]
+            return {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(mask)}
+
+    pairs = Pairs()
+    got = predict(model, pairs, 3, torch.device("cpu"), "fp32", "mean")
+    model.eval()
+    want = [score(model, pairs.batch([i], None), "fp32", "mean") for i in range(4)]
+    assert grad_on == [False, False] and all(w.requires_grad for w in want)
+    want = [w.item() for w in want]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

@@ -282,7 +282,7 @@ class Adapt:
     dev_samples: int = param(200, 'a fixed subset of the dev pairs (1500: all)')
     spectrum_top: int = param(16, 'singular values of Delta W recorded per layer')
     pooling: str = param('mean', "what the head reads: pooler (the model's [CLS] pooler, the authors') | mean (masked mean of the last hidden states)")
-    precision: str = param('bf16', 'bf16 (autocast: frozen matmuls in bfloat16, fp32 adapters and optimizer) | fp32')
+    precision: str = param('auto', 'auto (bf16 where the device multiplies bfloat16 natively: GPUs, AMX / AVX512-BF16 CPUs; else fp32) | bf16 (autocast: frozen matmuls in bfloat16, fp32 adapters and optimizer) | fp32')
     attention: str = param('eager', 'eager (explicit softmax(QK^T)V, as Flax BERT; fastest on CPU) | sdpa (fused kernels: GPUs)')
 
 
