@@ -327,19 +327,14 @@ def test_predict_without_autograd_gives_the_scores_of_a_tracked_forward(monkeypa
     grad_on = []
     monkeypatch.setattr(experiments, "score", lambda *a: grad_on.append(torch.is_grad_enabled()) or score(*a))
 
-    class Pairs:  # the Encoded interface: per-pair token lists, batched with padding
-        seqs = {"input_ids": [list(range(1, 2 + k)) for k in (5, 2, 6, 3)]}
+    class Tok:  # pairs of 6, 3, 7 and 4 tokens, as a tokenizer encodes them
+        pad_token_id = 0
 
-        def __len__(self):
-            return 4
+        def __call__(self, s1, s2, truncation, max_length):
+            ids = [list(range(1, 2 + k)) for k in (5, 2, 6, 3)]
+            return {"input_ids": ids, "attention_mask": [[1] * len(i) for i in ids]}
 
-        def batch(self, idx, device):
-            width = max(len(self.seqs["input_ids"][i]) for i in idx)
-            ids = [self.seqs["input_ids"][i] + [0] * (width - len(self.seqs["input_ids"][i])) for i in idx]
-            mask = [[1] * len(self.seqs["input_ids"][i]) + [0] * (width - len(self.seqs["input_ids"][i])) for i in idx]
-            return {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(mask)}
-
-    pairs = Pairs()
+    pairs = experiments.Encoded(Tok(), ["a"] * 4, ["b"] * 4, 16)
     got = predict(model, pairs, 3, torch.device("cpu"), "fp32", "mean")
     model.eval()
     want = [score(model, pairs.batch([i], None), "fp32", "mean") for i in range(4)]

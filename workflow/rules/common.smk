@@ -19,7 +19,7 @@ CONDA_ENV = "../envs/lowdim.yaml"
 #: Rule priority of the long training jobs (adapt, rhm, completion speed and MovieLens, deep DLNs): on a
 #: few cores, starting the longest jobs first leaves the short ones to fill the cores at the end
 #: (longest-processing-time scheduling). prepare_data has it too: a rule's priority does not pass to
-#: the jobs it waits on. It reorders jobs only (the medium run's 63 min is its work, 62.6 min on 2 cores).
+#: the jobs it waits on. It reorders jobs only: it cannot make a run shorter than its core-seconds / cores.
 LONG_JOB = 10
 
 #: DVC stage -> the Snakemake targets it wraps (committed to dvc.lock after a run).
