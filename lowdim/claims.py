@@ -56,7 +56,10 @@ def no_evidence(expected: str, detail: str) -> Result:
 
 
 def _stated(mean: float, low: float, high: float, method: str, n: int) -> str:
-    """A mean over seeds with its interval: "+0.071 [-0.012, +0.124] (bootstrap 95%, 5 seeds)"."""
+    """A mean over seeds with its interval: "+0.071 [-0.012, +0.124] (bootstrap 95%, 5 seeds)"; one seed
+    has none: "+0.050 (one seed, no interval)"."""
+    if n == 1:
+        return f"{mean:+.3f} (one seed, no interval)"
     return f"{mean:+.3f} [{low:+.3f}, {high:+.3f}] ({method}, {n} seeds)"
 
 
@@ -558,7 +561,8 @@ def _rank_robust(ev, th):
     ranks = sorted(last[last["n"] == n]["rank"].unique().tolist())
     if len(ranks) < 2:
         return no_evidence("LoRA's drop to the largest rank > 0 and (LoRA's drop - Deep LoRA's drop) > 0",
-                           "fewer than two ranks")
+                           f"fewer than two ranks at n = {n}: this scale runs no rank sweep (adapt.ranks); "
+                           "medium.yaml and paper.yaml run it")
     base = int(ev.summaries.get("adapt", {}).get("rank", ranks[0]))
     lo, hi = (base if base in ranks and base != ranks[-1] else ranks[0]), ranks[-1]
     expected = f"LoRA's drop from rank {lo} to {hi} > 0 and (LoRA's drop - Deep LoRA's drop) > 0, both intervals"

@@ -300,6 +300,9 @@ def test_rank_claim_needs_lora_to_degrade_not_only_deep_lora_to_gain():
         and "(yes); n = 16" in flat["detail"]
     gains = _result(_set(good(), "adapt", adapt_rows(lora_drop=-0.3, deep_drop=-0.3)), "deep_lora_rank_robust")
     assert gains["verdict"] == "no"  # LoRA improves with rank: against the paper
+    rows = adapt_rows()
+    one_rank = _result(_set(good(), "adapt", rows[rows["model"].str.endswith("-r8")]), "deep_lora_rank_robust")
+    assert one_rank["verdict"] == "no evidence" and "runs no rank sweep" in one_rank["detail"]  # embedded: no sweep
 
 
 def test_compressed_trajectory_claim_is_judged_per_seed():
@@ -357,6 +360,7 @@ def test_over_seeds_states_the_verdict_on_the_interval():
     assert against.verdict == "no" and against.high < 0
     one = claims.over_seeds([0.5], "x > 0", "")
     assert one.verdict == "not resolved" and one.n == 1  # one seed says nothing about the noise
+    assert one.detail.startswith("+0.500 (one seed, no interval)") and "inf" not in one.detail
     assert claims.over_seeds([], "x > 0", "").verdict == "no evidence"
 
 
