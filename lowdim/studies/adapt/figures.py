@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from lowdim import tables
 from lowdim.figures import plt, save, seed_band
@@ -27,11 +28,10 @@ def _band(ax, x, g, i, label):
     seed_band(ax, g, x, f"C{i}", f"{label}: ours ({k} seed{'s' if k != 1 else ''})")
 
 
-def _versus(table: str, x: str, keep, xlabel: str, title: str, out_pdf: str, out_png: str,
+def _versus(last: pd.DataFrame, x: str, keep, xlabel: str, title: str, out_pdf: str, out_png: str,
             authors: dict | None = None, authors_logs: dict | None = None) -> None:
-    """Dev Pearson against ``x`` (n or rank) for each method, over the runs ``keep`` selects; the authors'
-    curve of the same method (BERT-base-cased) dotted beside it."""
-    last = final_dev(tables.read(table))
+    """Dev Pearson against ``x`` (n or rank) for each method, over the final-step runs of ``last`` that
+    ``keep`` selects; the authors' curve of the same method (BERT-base-cased) dotted beside it."""
     fig, ax = plt.subplots(figsize=(8.5, 4), constrained_layout=True)
     for i, (method, g) in enumerate(sorted(last[keep(last)].groupby("method"))):
         _band(ax, x, g, i, LABELS.get(method, method))
@@ -57,7 +57,7 @@ def _versus(table: str, x: str, keep, xlabel: str, title: str, out_pdf: str, out
 
 def samples(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str) -> None:
     """Dev Pearson vs n at the main rank (mean +- std over seeds)."""
-    _versus(table, "n", lambda d: d["rank"] == rank, "training pairs n",
+    _versus(final_dev(tables.read(table)), "n", lambda d: d["rank"] == rank, "training pairs n",
             f"STS-B few-shot, rank {rank}: final dev Pearson (mean, band: min-max over seeds)", out_pdf, out_png,
             AUTHORS_VS_N if rank == 8 else None)
 
@@ -68,7 +68,7 @@ def ranks(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str) 
     swept = last[last["n"] == rank_samples]["rank"].nunique() > 1
     title = (f"rank sweep, n = {rank_samples}: final dev Pearson (mean, band: min-max over seeds)" if swept else
              f"n = {rank_samples}, ours at rank {rank} only (no rank sweep at this scale): final dev Pearson")
-    _versus(table, "rank", lambda d: d["n"] == rank_samples, "adapter rank r", title, out_pdf, out_png,
+    _versus(last, "rank", lambda d: d["n"] == rank_samples, "adapter rank r", title, out_pdf, out_png,
             AUTHORS_VS_RANK if rank_samples == 16 else None, AUTHORS_VS_RANK_LOGS if rank_samples == 16 else None)
 
 
