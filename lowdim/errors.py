@@ -15,3 +15,7 @@ class DataError(LowdimError):
 
 class DivergedError(LowdimError):
     """Training produced a non-finite loss."""
+
+
+class WriteError(LowdimError):
+    """An output could not be written (disk full, permission denied, read-only file system)."""

@@ -1,16 +1,19 @@
 """The training loop shared by all studies.
 
-``fit`` runs epochs of steps, shows a tqdm bar, writes a checkpoint atomically every
-``checkpoint_every`` epochs (and at the end), resumes from it when re-run with the same
-identity, and stops with a one-line :class:`DivergedError` naming the run, the step and
+``fit`` runs epochs of steps, shows a tqdm bar, writes a checkpoint atomically and durably
+every ``checkpoint_every`` epochs (and at the end), keeping the one before, resumes from the
+newest readable one when re-run with the same identity (an unreadable one is set aside), and stops with a one-line :class:`DivergedError` naming the run, the step and
 the last finite loss when the loss stops being finite. Batch order depends only on
 (seed, epoch), so an interrupted-and-resumed run reproduces an uninterrupted one exactly.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import random
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -51,22 +54,73 @@ def index_batches(n: int, batch_size: int, seed: int, epoch: int, device: torch.
 
 @dataclass
 class Checkpointer:
+    """A run's checkpoint and the one before it (``<name>.prev``): one bad write never costs the run.
+
+    A checkpoint that cannot be read (truncated, bytes corrupted: each is a zip archive whose CRCs
+    are checked before torch reads it) is moved aside to ``<name>.unreadable`` with a one-line
+    warning, and the previous one is tried; with neither, training starts over.
+    """
+
     path: Path
     identity: str  #: params hash of the run; a checkpoint of another identity is ignored
     every: int = 1
+    source: Path | None = None  #: the file the last load read (the checkpoint or the previous one)
+
+    @property
+    def previous(self) -> Path:
+        return self.path.with_name(self.path.name + ".prev")
 
     def load(self) -> dict[str, Any] | None:
-        if not self.path.exists():
-            return None
-        state = torch.load(self.path, map_location="cpu", weights_only=False)
-        if state.get("identity") != self.identity:
-            print(f"[lowdim] ignoring checkpoint {self.path}: it belongs to other parameters", file=sys.stderr)
-            return None
-        return state
+        for candidate in (self.path, self.previous):
+            if not candidate.exists():
+                continue
+            try:
+                state = _read_checkpoint(candidate)
+            except Exception as e:  # noqa: BLE001 -- any unreadable file is set aside, whatever broke it
+                aside = _set_aside(candidate)
+                then = "trying the previous one" if candidate == self.path and self.previous.exists() else "starting over"
+                reason = " ".join(str(e).split())[:160] or type(e).__name__
+                print(f"[lowdim] warning: checkpoint {candidate} cannot be read ({reason}); moved to {aside.name}, {then}",
+                      file=sys.stderr)
+                continue
+            if state.get("identity") != self.identity:
+                print(f"[lowdim] ignoring checkpoint {candidate}: it belongs to other parameters", file=sys.stderr)
+                continue
+            self.source = candidate
+            return state
+        return None
 
     def save(self, state: dict[str, Any]) -> None:
+        """Write the new checkpoint durably, keeping the last one as ``<name>.prev``."""
+        buf = io.BytesIO()
+        torch.save({**state, "identity": self.identity}, buf)
         with atomic_path(self.path) as tmp:
-            torch.save({**state, "identity": self.identity}, tmp)
+            tmp.write_bytes(buf.getbuffer())
+            if self.path.exists():  # the new one is on disk (not yet in place): the old one becomes .prev
+                os.replace(self.path, self.previous)
+
+    def remove(self) -> None:
+        """Delete the checkpoints (a finished job whose outputs are complete)."""
+        for p in (self.path, self.previous):
+            p.unlink(missing_ok=True)
+
+
+def _read_checkpoint(path: Path) -> dict[str, Any]:
+    with zipfile.ZipFile(path) as z:  # torch writes CRC-32s but does not check them on load
+        bad = z.testzip()
+    if bad is not None:
+        raise ValueError(f"CRC mismatch in {bad}")
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    missing = {"model", "optimizer", "epoch", "step", "history"} - set(state if isinstance(state, dict) else ())
+    if missing:
+        raise ValueError(f"not a training checkpoint (lacks {', '.join(sorted(missing))})")
+    return state
+
+
+def _set_aside(path: Path) -> Path:
+    aside = path.with_name(path.name + ".unreadable")
+    os.replace(path, aside)
+    return aside
 
 
 def fit(
@@ -103,7 +157,7 @@ def fit(
         start, step, history = state["epoch"], state["step"], state["history"]
         if stop is not None and history and stop(history[-1]):
             start = epochs  # it had already stopped early
-        print(f"[lowdim] {run}: resuming from epoch {start} ({checkpointer.path})", file=sys.stderr)
+        print(f"[lowdim] {run}: resuming from epoch {start} ({checkpointer.source})", file=sys.stderr)
     if state is None and evaluate_start and on_epoch_end is not None:
         model.eval()
         with torch.no_grad():

@@ -221,7 +221,7 @@ def finetune(spec: AdaptJob, job: str, data_path: str, out: str, checkpoint_dir:
     # the table is complete: the per-seed checkpoints (adapters and Adam moments, 75 MB a seed at rank 64)
     # only served an interrupted job, and would otherwise be versioned by DVC with the results
     for seed in p.seeds:
-        (Path(checkpoint_dir) / f"seed{seed}.pt").unlink(missing_ok=True)
+        Checkpointer(Path(checkpoint_dir) / f"seed{seed}.pt", "").remove()
 
 
 class Trainable(nn.Module):

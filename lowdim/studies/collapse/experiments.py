@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from lowdim import tables
 from lowdim.config import params_hash
 from lowdim.data.tensors import Classification
-from lowdim.io import write_atomic
+from lowdim.io import write_torch
 from lowdim.metrics.streaming import collapse_metrics, stream
 from lowdim.models import build
 from lowdim.studies.collapse import STUDY, parse_run, row
@@ -106,7 +106,7 @@ def train(spec: CollapseRun, run: str, data_path: str, model_out: str, history_o
         Checkpointer(Path(checkpoint), params_hash([spec, run]), t.checkpoint_every),
         scheduler=sched, on_epoch_end=on_epoch_end, evaluate_start=True,
     )
-    write_atomic(model_out, lambda tmp: torch.save(model.state_dict(), tmp))
+    write_torch(model_out, model.state_dict())
     rows = [row(run, "training", h["epoch"], None, k, v) for h in history for k, v in h.items()
             if k not in ("epoch", "step") and np.isfinite(v)]
     tables.write(tables.frame(rows, params_hash(spec)), history_out)
