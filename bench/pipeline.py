@@ -9,6 +9,8 @@ after editing one parameter (dln.compressed.lr: one training job and what reads 
 its ratio to the budget (10 minutes cold, 3 seconds no-op); then the per-rule table of the cold
 run: wall seconds summed over the rule's jobs, split into start-up (interpreter and imports, before
 the step runs) and work (the step itself, as `python -m lowdim` reports it in the job's log).
+Each timing is also appended to docs/measurements.md with the CPU model, the date and the git
+revision (``--no-log``: print only).
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import env, make_project, write_params  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measurements import cpu, record  # noqa: E402
+
+LOG = "--no-log" not in sys.argv
 
 BUDGET_COLD, BUDGET_NOOP, BUDGET_MEDIUM = 600.0, 3.0, 3600.0
 
@@ -64,11 +71,15 @@ def print_table(table) -> None:
 def medium(project: Path) -> None:
     cold = timed(["snakemake", "--cores", "all", "--configfile", "workflow/configs/medium.yaml"], project)
     print(f"medium cold run: {cold:7.1f} s  budget {BUDGET_MEDIUM:.0f} s ratio {cold / BUDGET_MEDIUM:.2f}", flush=True)
-    print_table(rule_table(project, "medium"))
+    table = rule_table(project, "medium")
+    print_table(table)
+    if LOG:
+        record("medium cold run (bench/pipeline.py --medium)", cold, BUDGET_MEDIUM, sum(r[2] for r in table))
 
 
 def main() -> None:
     keep = sys.argv[sys.argv.index("--keep") + 1] if "--keep" in sys.argv else None
+    print(f"CPU: {cpu()}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(keep or tmp) / "lowdim", overlay=None)
         if "--medium" in sys.argv:
@@ -82,6 +93,10 @@ def main() -> None:
         edit = timed(["snakemake", "--cores", "all"], project)
         print(f"one-param edit: {edit:7.1f} s  (dln.compressed.lr: dln_compressed, its table, figures, claims)", flush=True)
     print_table(table)
+    if LOG:
+        record("embedded cold run (bench/pipeline.py)", cold, BUDGET_COLD, sum(r[2] for r in table))
+        record("embedded no-op run", noop, BUDGET_NOOP)
+        record("embedded run after one parameter edit (dln.compressed.lr)", edit)
 
 
 if __name__ == "__main__":

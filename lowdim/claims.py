@@ -791,9 +791,10 @@ def score(inputs: list, summaries: list, thresholds: dict, out_parquet: str, out
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 
 
-def readme(claims_md: str, readme_path: str = "README.md", section: str = "claims") -> None:
-    """Replace a README section with ``claims_md``: section "claims" (the default run's results/embedded/claims.md)
-    or "scorecard" (results/scorecard.md, every scale side by side)."""
+def readme(claims_md: str, readme_path: str = "docs/scorecard.md", section: str = "claims") -> None:
+    """Replace a section of docs/scorecard.md with ``claims_md``: section "claims" (the default run's
+    results/embedded/claims.md) or "scorecard" (results/scorecard.md, every scale side by side); then
+    ``python -m lowdim docs build`` carries the verdicts into README.md and the study pages."""
     start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
     text = Path(readme_path).read_text()
     if start not in text or end not in text:

@@ -60,6 +60,7 @@ COMMANDS: dict[str, dict[str, str]] = {
     },
     "claims": {"score": "lowdim.claims:score", "readme": "lowdim.claims:readme"},
     "dvc": {"sync": "lowdim.dvc:sync", "deps": "lowdim.dvc:deps"},
+    "docs": {"build": "lowdim.docs:build", "figures": "lowdim.docs:figures"},
 }
 
 
