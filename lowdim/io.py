@@ -128,7 +128,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.close(fd)
         tmp = Path(name)
         yield tmp
-        os.chmod(tmp, 0o666 & ~umask())
+        with contextlib.suppress(OSError):  # best effort: some file systems (CIFS, FUSE) refuse modes
+            os.chmod(tmp, 0o666 & ~umask())
         _sync_file(tmp)
         os.replace(tmp, path)
         _sync_dir(path.parent)
