@@ -58,8 +58,10 @@ TINY = {
     "adapt": {"targets": "qv", "seeds": [0], "samples": [16], "ranks": [], "rank_samples": 16, "batch_size": 8,
               "steps": 4, "eval_every": 2, "early_step": 2, "dev_samples": 20},
     "resources": {"train": {"gpu": 0, "mem_mb": 1000, "runtime": 10, "cpus": 1}},
-    "data": {"overhead": {"size": 16, "train": 32, "test": 16, "unlabelled": 16, "targets": 2}},
-    "rhm": {"seeds": [0], "model": {"depth": 1, "width": 4}, "train": {"epochs": 2, "batch_size": 16},
+    "data": {"overhead": {"size": 16, "train": 32, "test": 16, "unlabelled": 16, "targets": 2},
+             "inria_spacenet": {"size": 16, "train": 32, "test": 16, "unlabelled": 16}},
+    "rhm": {"datasets": ["inria_spacenet", "overhead"], "seeds": [0], "model": {"depth": 1, "width": 4},
+            "train": {"epochs": 2, "batch_size": 16},
             "invariance": {"strengths": [0.0, 1.0], "transforms": 1}},
 }
 

@@ -114,3 +114,120 @@ def test_inria_tiles_from_a_staged_mirror_and_one_line_without_it(tmp_path):
     assert out["x_train"].shape == (6, 3, 16, 16) and out["x_test"].shape == (2, 3, 16, 16)
     assert int(out["targets"]) == 2 and out["x_unlabelled2"].shape[1:] == (3, 16, 16)
     assert set(np.unique(out["mask_target1_test"])) <= {0, 1}
+
+
+def _coded_scene(h: int, w: int, rng):
+    """A scene whose image encodes where each pixel is and what it is: red = 255 * mask, green = row % 251,
+    blue = column % 251 (so a patch's pixels say where they came from)."""
+    from lowdim.data import aerial
+
+    mask = (rng.random((h // 4 + 1, w // 4 + 1)) > 0.7).repeat(4, 0).repeat(4, 1)[:h, :w].astype(np.uint8)
+    rows, cols = np.mgrid[:h, :w]
+    image = np.stack([255 * mask, rows % 251, cols % 251], axis=-1).astype(np.uint8)
+    return aerial.Scene(image, mask, np.ones((h, w), bool))
+
+
+def test_real_patch_splits_are_disjoint_and_aligned():
+    """Every split of a domain cut from its own blocks: no pixel in two splits (nor twice in one), and each
+    mask pixel on its image pixel, at the position the patch says."""
+    from lowdim.data import aerial
+
+    rng = np.random.default_rng(0)
+    scenes = {"austin": [_coded_scene(200, 190, rng)], "vienna": [_coded_scene(160, 170, rng)],
+              "rio": [_coded_scene(70, 75, rng) for _ in range(3)]}
+    scenes["rio"][1].valid[:30, :] = False  # no data: patches touching it are left out
+    out = aerial.build(scenes, size=16, block=2, train=40, test=20, unlabelled=20, seed=3)
+    domains = {"austin": ["train", "test"]}
+    domains.update({c: [f"target{k}_train", f"target{k}_test", f"unlabelled{k}"]
+                    for k, c in enumerate(aerial.TARGETS, start=1)})
+    for city, splits in domains.items():
+        used = [np.zeros(s.mask.shape, int) for s in scenes[city]]
+        for split in splits:
+            where, x = out[f"where_{split}"], out[f"x_{split}"]
+            assert len(where) == len(x) > 0, split
+            for (s, r, c), patch in zip(where, x):
+                used[s][r:r + 16, c:c + 16] += 1
+                rows, cols = np.mgrid[r:r + 16, c:c + 16]
+                assert np.array_equal(patch[1], rows % 251) and np.array_equal(patch[2], cols % 251)
+                assert scenes[city][s].valid[r:r + 16, c:c + 16].all()
+            if f"mask_{split}" in out:
+                assert np.array_equal(out[f"x_{split}"][:, 0], 255 * out[f"mask_{split}"])  # aligned
+        assert max(u.max() for u in used) == 1, city  # disjoint
+    assert len(out["x_train"]) == 40 and len(out["x_test"]) == 20  # subsets of the source's blocks
+    assert out["mask_target2_test"].dtype == np.uint8 and list(out["domain_names"]) == ["austin", "vienna", "rio"]
+    again = aerial.build(scenes, size=16, block=2, train=40, test=20, unlabelled=20, seed=3)
+    assert all(np.array_equal(out[k], again[k]) for k in out)
+
+
+def test_resampling_to_the_inria_gsd_keeps_masks_binary_and_on_their_pixels():
+    from lowdim.data import aerial
+
+    rng = np.random.default_rng(1)
+    mask = (rng.random((41, 44)) > 0.6).repeat(10, 0).repeat(10, 1)  # 410 x 440 at 0.5 m, 5 m blocks
+    image = np.repeat(mask[..., None] * 200 + 20, 3, axis=-1).astype(np.uint8)
+    valid = np.ones(mask.shape, bool)
+    valid[:, :60] = False  # a strip without data
+    sc = aerial.resample(image, mask, valid, aerial.RIO_GSD / aerial.INRIA_GSD)
+    assert sc.mask.shape == sc.image.shape[:2] == (140, 150)
+    assert set(np.unique(sc.mask)) <= {0, 1} and sc.mask.dtype == np.uint8
+    assert abs(sc.mask.mean() - mask.mean()) < 0.02
+    assert np.mean((sc.image[..., 0] > 110) == sc.mask.astype(bool)) > 0.9  # the mask lies on its buildings
+    assert not sc.valid[:, :20].any() and sc.valid[:, 22:].all()
+
+
+def _mirror():
+    from conftest import MIRROR
+
+    if not (MIRROR / "inria-1024" / "austin29_rgb_1024.png").exists():
+        pytest.skip(f"the data mirror ({MIRROR}) lacks inria-1024/: set LOWDIM_DATA_MIRROR")
+    return MIRROR
+
+
+def test_real_dataset_statistics_match_the_files(tmp_path):
+    """Building share per city read straight from the mask files (Austin 14%, Vienna 46%, as the mirror's
+    README says) equals the dataset's scenes', and its patches' pooled share is close to it."""
+    from PIL import Image
+
+    from lowdim.data import Context, aerial, get
+
+    mirror = _mirror()
+    Image.MAX_IMAGE_PIXELS = None
+    ctx = Context(tmp_path / "raw", str(mirror), False, {"inria_spacenet": {
+        "size": 32, "block": 2, "train": 256, "test": 128, "unlabelled": 128, "seed": 0}})
+    scenes = aerial.read_scenes(ctx)
+    for city, tile, share in (("austin", "austin29", 0.14), ("vienna", "vienna8", 0.46)):
+        direct = np.asarray(Image.open(mirror / f"inria-1024/{tile}_gt_5000.png").convert("L")).mean() / 255
+        assert abs(direct - share) < 0.01 and abs(scenes[city][0].mask.mean() - direct) < 0.002, city
+        assert scenes[city][0].image.shape == (1024, 1024, 3)
+    rio = [np.asarray(Image.open(f)).mean() / 255 for f in sorted((mirror / "spacenet1-rio" / "masks").glob("*.tif"))]
+    assert len(rio) == len(scenes["rio"]) == 15 and sum(s == 0 for s in rio) == 5 and max(rio) < 0.31
+    for sc, direct in zip(scenes["rio"], rio):
+        assert sc.mask.shape[0] in (138, 139) and sc.mask.shape[1] in (149, 150)  # 0.5 m -> 1.46 m
+        assert abs(sc.mask.mean() - direct) < 0.02
+    out = get("inria_spacenet").build(ctx)
+    austin = np.concatenate([out["mask_train"], out["mask_test"]]).mean()
+    vienna = np.concatenate([out["mask_target1_train"], out["mask_target1_test"]]).mean()
+    assert abs(austin - 0.145) < 0.03 and abs(vienna - 0.464) < 0.03
+    assert out["x_target1_test"].shape == (128, 3, 32, 32) and 0 < len(out["x_target2_test"]) <= 128
+
+
+def test_real_dataset_offline_without_the_files_is_one_line_and_a_bad_copy_is_caught(tmp_path):
+    import shutil
+
+    from lowdim.data import Context, get
+    from lowdim.errors import DataError
+
+    params = {"inria_spacenet": {"size": 32, "block": 2, "train": 8, "test": 8, "unlabelled": 8, "seed": 0}}
+    with pytest.raises(DataError) as err:
+        get("inria_spacenet").build(Context(tmp_path / "raw", str(tmp_path / "empty"), True, params))
+    msg = str(err.value)
+    assert "\n" not in msg and "inria-1024/austin29_gt_5000.png" in msg and "33 more" in msg and "LOWDIM_DATA_MIRROR" in msg
+    mirror = _mirror()
+    bad = tmp_path / "bad"
+    shutil.copytree(mirror / "inria-1024", bad / "inria-1024")
+    shutil.copytree(mirror / "spacenet1-rio", bad / "spacenet1-rio")
+    (bad / "inria-1024" / "vienna8_gt_5000.png").chmod(0o644)
+    with open(bad / "inria-1024" / "vienna8_gt_5000.png", "ab") as f:
+        f.write(b"x")
+    with pytest.raises(DataError, match="SHA-256 mismatch"):
+        get("inria_spacenet").build(Context(tmp_path / "raw2", str(bad), False, params))

@@ -31,8 +31,10 @@ FINAL += ["results/embedded/claims.parquet", "results/embedded/claims.md", "resu
 FINAL += ["results/embedded/adapt/metrics.parquet", "results/embedded/summary/adapt.json", "results/embedded/curves/adapt.csv"] + [
     f"results/embedded/adapt/figures/{f}.{ext}" for f in AD_FIGURES for ext in ("pdf", "png")]
 FINAL += ["results/embedded/rhm/metrics.parquet", "results/embedded/summary/rhm.json", "results/embedded/curves/rhm.csv"] + [
-    f"results/embedded/rhm/figures/{f}.{ext}" for f in ("domains", "invariance", "examples", "scenes") for ext in ("pdf", "png")]
-RHM_JOBS = ["rhm_train"] * 6 + ["rhm_table", "rhm_examples", "rhm_scenes"] + ["rhm_figure"] * 2
+    f"results/embedded/rhm/figures/{f}.{ext}" for f in ("domains", "invariance", "examples_inria_spacenet",
+                                                        "examples_overhead", "scenes") for ext in ("pdf", "png")]
+#: the tiny config runs both data sources: the real tiles and the procedural scenes
+RHM_JOBS = ["rhm_train"] * 12 + ["rhm_table", "rhm_examples", "rhm_examples", "rhm_scenes"] + ["rhm_figure"] * 2
 AD_JOBS = ["adapt_finetune"] * 2 + ["adapt_table"] + ["adapt_figure"] * 4
 DLN_JOBS = ["dln_progressive", "dln_invariant", "dln_compressed", "dln_table"] + ["dln_figure"] * 3
 #: the jobs of the collapse study at the tiny config: 2 runs (standard head + transfer model)
@@ -81,7 +83,7 @@ def built(project):
 
 def test_end_to_end_run_produces_every_output(built):
     project, res, jobs = built
-    assert jobs == sorted(["prepare_data"] * 4 + ["all", "claims"] + STUDY_JOBS + DLN_JOBS + MC_JOBS + AD_JOBS + RHM_JOBS)
+    assert jobs == sorted(["prepare_data"] * 5 + ["all", "claims"] + STUDY_JOBS + DLN_JOBS + MC_JOBS + AD_JOBS + RHM_JOBS)
     for f in FINAL:
         assert (project / f).stat().st_size > 0, f
     df = tables.read(project / "results/embedded/collapse/metrics.parquet")
@@ -105,7 +107,7 @@ def test_claims_table_and_report_render_in_headless_chromium(built):
     run(["snakemake", "--report", "results/embedded/report.html"], cwd=project)
     html = (project / "results/embedded/report.html").read_text()
     figures = sorted(p.name for p in project.glob("results/embedded/*/figures/*.png"))
-    assert len(figures) == 4 + 3 + 3 + 4 + 4
+    assert len(figures) == 4 + 3 + 3 + 4 + 5
     assert all(name in html for name in figures), [n for n in figures if n not in html]
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:

@@ -168,4 +168,5 @@ def _inria(ctx: Context) -> dict[str, np.ndarray]:
         out[f"x_unlabelled{k}"] = xt[half:]
         out[f"x_target{k}_test"], out[f"mask_target{k}_test"] = xe, me
     out["targets"] = np.asarray(len(p["targets"]))
+    out["domain_names"] = np.asarray(["+".join(p["source"])] + list(p["targets"]))
     return out

@@ -67,6 +67,7 @@ class CompletionMovielensJob:
 @dataclass(frozen=True)
 class RhmJob:
     device: str = param("auto", "auto | cpu | cuda")
+    dataset: str = param("inria_spacenet", "the data source of this job (one of params rhm.datasets)")
     rhm: Rhm = nested(Rhm, "params rhm")
 
 

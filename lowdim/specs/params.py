@@ -46,6 +46,16 @@ class DataInria:
 
 
 @dataclass(frozen=True)
+class DataInriaSpacenet:
+    size: int = param(32, 'patch side in pixels at the common ground sampling distance (Inria 1024: 1.46 m)')
+    block: int = param(2, 'a split block is block x block patches; every block belongs to one split')
+    train: int = param(256, 'labelled Austin patches (source) and labelled oracle patches per target (at most)')
+    test: int = param(128, 'test patches per domain (at most: Rio has fewer)')
+    unlabelled: int = param(128, 'unlabelled patches per target (the references of RHM; at most)')
+    seed: int = param(0, 'seed of the block assignment and the patch subsets')
+
+
+@dataclass(frozen=True)
 class Data:
     mirror: str | None = param(None, 'Folder holding staged raw files (same layout as ../shared/data); $LOWDIM_DATA_MIRROR overrides.')
     download: bool = param(True, 'Allow downloads from the canonical URLs when a file is not in the mirror.')
@@ -53,6 +63,7 @@ class Data:
     lowrank: DataLowrank = nested(DataLowrank, 'Low-rank matrix completion data (Yaras et al. 2024).')
     overhead: DataOverhead = nested(DataOverhead, 'Procedural overhead scenes with building masks, per-domain imaging models (rhm).')
     inria: DataInria = nested(DataInria, 'Inria Aerial Image Labeling tiles (rhm, paper config; staged in the mirror).')
+    inria_spacenet: DataInriaSpacenet = nested(DataInriaSpacenet, 'Real tiles from the mirror: Inria Austin (source) -> Vienna and SpaceNet-1 Rio (rhm).')
 
 
 @dataclass(frozen=True)
@@ -317,9 +328,9 @@ class RhmInvariance:
 
 @dataclass(frozen=True)
 class Rhm:
-    dataset: str = param('overhead', 'overhead (procedural, offline) | inria (Inria Aerial Image Labeling, paper config)')
+    datasets: tuple[str, ...] = param(('inria_spacenet',), 'data sources, each a study of its own (claims per source): inria_spacenet (real: Austin -> Vienna, Rio) | overhead (procedural scenes) | inria (the full Inria layout, paper config)')
     methods: tuple[str, ...] = param(('none', 'jitter', 'histeq', 'grayworld', 'rhm', 'oracle'), 'none | jitter | histeq | grayworld | rhm | oracle')
-    seeds: tuple[int, ...] = param((0, 1), 'a seed fixes the init and the batch order')
+    seeds: tuple[int, ...] = param((0, 1, 2), 'a seed fixes the init and the batch order')
     model: RhmModel = nested(RhmModel, 'the U-Net')
     train: RhmTrain = nested(RhmTrain, 'training (the same budget for every method)')
     jitter: RhmJitter = nested(RhmJitter, 'the photometric jitter baseline (torchvision ColorJitter + gamma)')

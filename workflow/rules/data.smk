@@ -1,6 +1,6 @@
 # Dataset preparation: one compact .npz per dataset under data/prepared (a DVC output).
 
-DATASETS_USED = sorted(set(config["collapse"]["datasets"]) | {"movielens100k", "stsb", config["rhm"]["dataset"]})  # + completion, adapt, rhm (the DLN study draws its own data)
+DATASETS_USED = sorted(set(config["collapse"]["datasets"]) | {"movielens100k", "stsb", *config["rhm"]["datasets"]})  # + completion, adapt, rhm (the DLN study draws its own data)
 
 
 rule prepare_data:

@@ -1,23 +1,28 @@
-# Randomized histogram matching: segmentation under pixel-wise domain shift (one training job per method).
+# Randomized histogram matching: segmentation under pixel-wise domain shift (one training job per data source
+# and method; rhm.datasets: real imagery and/or procedural scenes, the same code and settings for each).
 from lowdim.studies import rhm as rhm_study
 
 RHM = config["rhm"]
 RHM_FIGURES = ("domains", "invariance")
+#: the figures beside the table's: one examples figure per data source, the procedural scenes when they run
+RHM_EXTRA = [f"examples_{d}" for d in RHM["datasets"]] + (["scenes"] if "overhead" in RHM["datasets"] else [])
 
 
 rule rhm_train:
-    """Every seed of one method: IoU per domain, IoU under random transformations, example predictions."""
+    """Every seed of one method on one data source: IoU per domain, IoU under random transformations, example
+    predictions."""
     input:
-        data=paths.prepared(RHM["dataset"]),
+        data=paths.prepared("{dataset}"),
         code=code("rhm train"),
     output:
-        table=paths.run_metrics("rhm", "{method}"),
-        examples=paths.run_arrays("rhm", "{method}", "examples"),
+        table=paths.run_metrics("rhm", "{dataset}/{method}"),
+        examples=paths.run_arrays("rhm", "{dataset}/{method}", "examples"),
     params:
-        spec=spec(rhm_study.job_spec(config)),
-        checkpoints=lambda wc: paths.checkpoint_dir("rhm", wc.method),
+        spec=lambda wc: spec(rhm_study.job_spec(config, wc.dataset)),
+        checkpoints=lambda wc: paths.checkpoint_dir("rhm", f"{wc.dataset}/{wc.method}"),
     wildcard_constraints:
         method="|".join(rhm_study.METHODS),
+        dataset="|".join(RHM["datasets"]),
     priority: LONG_JOB  # the longest jobs start first: short ones fill the cores at the end
     threads: TRAIN_RES["cpus"]
     resources:
@@ -25,9 +30,9 @@ rule rhm_train:
         mem_mb=TRAIN_RES["mem_mb"],
         runtime=TRAIN_RES["runtime"],
     benchmark:
-        paths.benchmark("rhm", "train", "{method}")
+        paths.benchmark("rhm", "train", "{dataset}_{method}")
     log:
-        paths.log("rhm", "train", "{method}"),
+        paths.log("rhm", "train", "{dataset}_{method}"),
     conda:
         CONDA_ENV
     shell:
@@ -39,7 +44,7 @@ rule rhm_train:
 rule rhm_table:
     """The study's table, its summary JSON (DVC metrics) and its invariance CSV (DVC plots)."""
     input:
-        runs=[paths.run_metrics("rhm", m) for m in RHM["methods"]],
+        runs=[paths.run_metrics("rhm", f"{d}/{m}") for d in RHM["datasets"] for m in RHM["methods"]],
         code=code("rhm aggregate"),
     output:
         table=paths.table("rhm"),
@@ -78,18 +83,20 @@ rule rhm_figure:
 
 
 rule rhm_examples:
-    """One test tile per domain with every method's predicted buildings."""
+    """Test tiles of every domain of one data source with the true buildings and every method's prediction."""
     input:
-        data=paths.prepared(RHM["dataset"]),
-        predictions=[paths.run_arrays("rhm", m, "examples") for m in RHM["methods"]],
+        data=paths.prepared("{dataset}"),
+        predictions=lambda wc: [paths.run_arrays("rhm", f"{wc.dataset}/{m}", "examples") for m in RHM["methods"]],
         code=code("rhm figure-examples"),
     output:
-        pdf=paths.figure("rhm", "examples", "pdf"),
-        png=report(paths.figure("rhm", "examples", "png"), caption="../report/rhm.rst", category="rhm"),
+        pdf=paths.figure("rhm", "examples_{dataset}", "pdf"),
+        png=report(paths.figure("rhm", "examples_{dataset}", "png"), caption="../report/rhm.rst", category="rhm"),
+    wildcard_constraints:
+        dataset="|".join(RHM["datasets"]),
     benchmark:
-        paths.benchmark("rhm", "figure", "examples")
+        paths.benchmark("rhm", "figure", "examples_{dataset}")
     log:
-        paths.log("rhm", "figure", "examples"),
+        paths.log("rhm", "figure", "examples_{dataset}"),
     conda:
         CONDA_ENV
     shell:
@@ -120,7 +127,7 @@ rule rhm:
     """Everything the rhm study produces."""
     input:
         rules.rhm_table.output,
-        [paths.figure("rhm", f, ext) for f in RHM_FIGURES + ("examples", "scenes") for ext in ("pdf", "png")],
+        [paths.figure("rhm", f, ext) for f in list(RHM_FIGURES) + RHM_EXTRA for ext in ("pdf", "png")],
 
 
 DVC_STAGES["rhm"] = list(rules.rhm.input)

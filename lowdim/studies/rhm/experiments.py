@@ -70,29 +70,48 @@ def predict(model: nn.Module, images: np.ndarray, method: str, device, batch: in
     return torch.cat([model(normalize(x[i:i + batch], method).to(device)).cpu() for i in range(0, len(x), batch)])
 
 
-#: the test tile shown in the examples figure, in every domain
-EXAMPLE = 3
+#: test tiles per domain shown in the examples figure
+EXAMPLES = 2
+
+
+def example_tiles(masks: np.ndarray, count: int = EXAMPLES) -> np.ndarray:
+    """Indices of ``count`` test tiles of a domain for the examples figure, chosen from the masks alone (the
+    same for every method): the tiles at the 60th and 90th percentiles of building share."""
+    order = np.argsort(masks.reshape(len(masks), -1).mean(axis=1), kind="stable")
+    at = np.linspace(0.6, 0.9, count) if count > 1 else np.array([0.75])
+    return order[np.minimum((at * len(order)).astype(int), len(order) - 1)]
+
+
+def domain_names(data: dict) -> list[str]:
+    """The target domains' names (the table's domains): the cities of real data, else target1, target2, ..."""
+    targets = int(data["targets"])
+    if "domain_names" in data:
+        return [str(n) for n in data["domain_names"][1:]]
+    return [f"target{k}" for k in range(1, targets + 1)]
 
 
 def train(spec: RhmJob, method: str, data_path: str, out: str, examples_out: str, checkpoint_dir: str) -> None:
-    """Every seed of one method: train on the source (the oracle: on the labelled targets), evaluate;
-    ``examples_out``: the first seed's predicted masks of one test tile per domain (npz)."""
+    """Every seed of one method on one data source (``spec.dataset``): train on the source (the oracle: on the
+    labelled targets), evaluate; ``examples_out``: the first seed's predicted masks of a few test tiles per
+    domain (npz)."""
     p = spec.rhm
     device = pick_device(spec.device)
     data = load(data_path)
     rows, examples = [], None
     for seed in p.seeds:
-        r, ex = _one_seed(p, method, seed, data, device, Path(checkpoint_dir) / f"seed{seed}.pt",
-                          params_hash([spec, method, seed]), f"rhm/{method}/seed{seed}")
+        r, ex = _one_seed(p, spec.dataset, method, seed, data, device, Path(checkpoint_dir) / f"seed{seed}.pt",
+                          params_hash([spec, method, seed]), f"rhm/{spec.dataset}/{method}/seed{seed}")
         rows += r
         examples = examples if examples is not None else ex
     tables.write(tables.frame(rows, params_hash(spec)), out)
-    write_npz(examples_out, {"method": np.asarray(method), "index": np.asarray(EXAMPLE),
-                             "domains": np.asarray(list(examples)), "masks": np.stack(list(examples.values()))})
+    write_npz(examples_out, {"method": np.asarray(method), "source": np.asarray(spec.dataset),
+                             "domains": np.asarray(list(examples)),
+                             "index": np.stack([v[0] for v in examples.values()]),
+                             "masks": np.stack([v[1] for v in examples.values()])})
 
 
-def _one_seed(p: Rhm, method: str, seed: int, data: dict, device, ckpt: Path, identity: str,
-              run: str) -> tuple[list[dict], dict[str, np.ndarray]]:
+def _one_seed(p: Rhm, source: str, method: str, seed: int, data: dict, device, ckpt: Path, identity: str,
+              run: str) -> tuple[list[dict], dict[str, tuple[np.ndarray, np.ndarray]]]:
     seed_everything(seed)
     targets = int(data["targets"])
     if method == "oracle":  # the ceiling: labelled target-domain tiles
@@ -126,16 +145,19 @@ def _one_seed(p: Rhm, method: str, seed: int, data: dict, device, ckpt: Path, id
     rows = []
     norm = method if method in ("histeq", "grayworld") else "none"
     domains = {"source": (data["x_test"], data["mask_test"])}
-    domains.update({f"target{k}": (data[f"x_target{k}_test"], data[f"mask_target{k}_test"]) for k in range(1, targets + 1)})
+    domains.update({name: (data[f"x_target{k}_test"], data[f"mask_target{k}_test"])
+                    for k, name in enumerate(domain_names(data), start=1)})
     examples = {}
     for domain, (xs, ms) in domains.items():
         logits = predict(model, xs, norm, device)
-        examples[domain] = (logits[EXAMPLE] > 0).numpy().astype(np.uint8)
+        shown = example_tiles(ms)
+        examples[domain] = (shown, (logits[shown] > 0).numpy().astype(np.uint8))
         for metric, value in iou_and_accuracy(logits, torch.as_tensor(ms)).items():
-            rows.append(row("shift", method, domain, seed, epochs, metric, value))
+            rows.append(row("shift", method, source, domain, seed, epochs, metric, value))
     rng = np.random.default_rng(p.invariance.seed)  # the same transformations for every method and seed
     for strength in p.invariance.strengths:
         ious = [iou_and_accuracy(predict(model, transformed(data["x_test"], strength, rng), norm, device),
                                  torch.as_tensor(data["mask_test"]))["iou"] for _ in range(p.invariance.transforms)]
-        rows.append(row("invariance", method, f"transformed-s{strength:g}", seed, epochs, "iou", float(np.mean(ious))))
+        rows.append(row("invariance", method, source, f"transformed-s{strength:g}", seed, epochs, "iou",
+                        float(np.mean(ious))))
     return rows, examples

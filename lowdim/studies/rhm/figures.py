@@ -8,7 +8,9 @@ from lowdim import tables
 from lowdim.data.registry import load
 from lowdim.figures import plt, save, seed_band
 from lowdim.specs.params import DataOverhead
-from lowdim.studies.rhm import METHODS, strength_of
+from lowdim.studies.rhm import METHODS, describe
+from lowdim.studies.rhm.analyze import invariance as invariance_rows
+from lowdim.studies.rhm.analyze import split_dataset
 
 LABELS = {"none": "no augmentation", "jitter": "photometric jitter", "histeq": "histogram equalization",
           "grayworld": "gray world", "rhm": "RHM", "oracle": "oracle (target labels)"}
@@ -43,63 +45,86 @@ def scenes(spec: DataOverhead, out_pdf: str, out_png: str, count: int = 5) -> No
     save(fig, out_pdf, out_png)
 
 
+def _panels(sources, width: float, height: float):
+    fig, axes = plt.subplots(1, len(sources), figsize=(width * len(sources), height), constrained_layout=True,
+                             squeeze=False)
+    return fig, dict(zip(sources, axes[0]))
+
+
 def domains(table: str, out_pdf: str, out_png: str) -> None:
-    """Building IoU per method on the source test set and each target domain (bars: mean; whiskers: min-max
-    over seeds)."""
-    df = tables.read(table)
+    """Building IoU per method on the source test set and each target domain, one panel per data source (bars:
+    mean; whiskers: min-max over seeds)."""
+    df = split_dataset(tables.read(table))
     shift = df[(df["experiment"] == "shift") & (df["metric"] == "iou")]
-    doms = sorted(shift["dataset"].unique(), key=lambda d: (d != "source", d))
-    methods = _order(shift["model"].unique())
-    fig, ax = plt.subplots(figsize=(1.4 + 1.3 * len(doms), 3.8), constrained_layout=True)
-    width = 0.8 / len(methods)
-    for i, m in enumerate(methods):
-        s = shift[shift["model"] == m].groupby("dataset")["value"].agg(["mean", "min", "max"]).reindex(doms)
-        x = np.arange(len(doms)) + (i - (len(methods) - 1) / 2) * width
-        ax.bar(x, s["mean"], width, color=f"C{i}", label=LABELS.get(m, m))
-        ax.errorbar(x, s["mean"], yerr=[s["mean"] - s["min"], s["max"] - s["mean"]], fmt="none", ecolor="k", capsize=2, lw=0.8)
-    ax.set_xticks(np.arange(len(doms)), doms)
-    ax.set_ylabel("building IoU")
-    ax.set_ylim(0, 1)
-    ax.set_title(f"Trained on the source domain ({df['seed'].nunique()} seeds; whiskers: min-max)", fontsize=10)
-    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+    sources = sorted(shift["source"].unique())
+    doms_of = {s: sorted(shift[shift["source"] == s]["domain"].unique(), key=lambda d: (d != "source", d))
+               for s in sources}
+    fig, axes = _panels(sources, 1.4 + 1.3 * max(len(d) for d in doms_of.values()), 3.9)
+    for s, ax in axes.items():
+        sub = shift[shift["source"] == s]
+        doms, methods = doms_of[s], _order(sub["model"].unique())
+        width = 0.8 / len(methods)
+        for i, m in enumerate(methods):
+            st = sub[sub["model"] == m].groupby("domain")["value"].agg(["mean", "min", "max"]).reindex(doms)
+            x = np.arange(len(doms)) + (i - (len(methods) - 1) / 2) * width
+            ax.bar(x, st["mean"], width, color=f"C{i}", label=LABELS.get(m, m))
+            ax.errorbar(x, st["mean"], yerr=[st["mean"] - st["min"], st["max"] - st["mean"]], fmt="none", ecolor="k",
+                        capsize=2, lw=0.8)
+        ax.set_xticks(np.arange(len(doms)), [d if d != "source" else "source (test)" for d in doms])
+        ax.set_ylabel("building IoU")
+        ax.set_ylim(0, 1)
+        ax.set_title(f"{describe(s)}\n({sub['seed'].nunique()} seeds; whiskers: min-max)", fontsize=9)
+        ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+    fig.suptitle("Trained on the source domain, tested on every domain", fontsize=10)
     save(fig, out_pdf, out_png)
 
 
 def invariance(table: str, out_pdf: str, out_png: str) -> None:
-    """IoU on the source test set under random monotone per-channel transformations of growing strength."""
-    df = tables.read(table)
-    inv = df[df["experiment"] == "invariance"].assign(strength=lambda d: d["dataset"].map(strength_of))
-    fig, ax = plt.subplots(figsize=(5.5, 3.8), constrained_layout=True)
-    for i, m in enumerate(_order(inv["model"].unique())):
-        seed_band(ax, inv[inv["model"] == m], "strength", f"C{i}", LABELS.get(m, m))
-    ax.set_xlabel("strength of the random pixel-wise transformation (0: none)")
-    ax.set_ylabel("building IoU (source test set)")
-    ax.set_ylim(0, 1)
-    ax.set_title("Invariance to pixel-wise transformations (band: min-max over seeds)", fontsize=10)
-    ax.legend(fontsize=7)
+    """IoU on the source test set under random monotone per-channel transformations of growing strength, one
+    panel per data source."""
+    inv = invariance_rows(tables.read(table))
+    sources = sorted(inv["source"].unique())
+    fig, axes = _panels(sources, 5.0, 3.9)
+    for s, ax in axes.items():
+        sub = inv[inv["source"] == s]
+        for i, m in enumerate(_order(sub["model"].unique())):
+            seed_band(ax, sub[sub["model"] == m], "strength", f"C{i}", LABELS.get(m, m))
+        ax.set_xlabel("strength of the random pixel-wise transformation (0: none)")
+        ax.set_ylabel("building IoU (source test set)")
+        ax.set_ylim(0, 1)
+        ax.set_title(f"{describe(s)}\n(band: min-max over {sub['seed'].nunique()} seeds)", fontsize=9)
+        ax.legend(fontsize=7)
+    fig.suptitle("Invariance to random monotone per-channel transformations", fontsize=10)
     save(fig, out_pdf, out_png)
 
 
 def examples(data_path: str, predictions: list, out_pdf: str, out_png: str) -> None:
-    """One tile per domain: the image, the true buildings, and each method's prediction (first seed)."""
+    """A few test tiles per domain of one data source: the image, the true buildings, and each method's
+    prediction (first seed)."""
     data = load(data_path)
     preds = {str(np.load(p)["method"]): np.load(p) for p in predictions}
     methods = _order(preds)
-    doms = list(preds[methods[0]]["domains"])
-    fig, axes = plt.subplots(len(doms), 2 + len(methods), figsize=(1.5 * (2 + len(methods)), 1.6 * len(doms)),
+    first = preds[methods[0]]
+    doms, index = [str(d) for d in first["domains"]], first["index"]
+    names = [str(n) for n in data["domain_names"]] if "domain_names" in data else None
+    rows = [(r, j) for r in range(len(doms)) for j in range(index.shape[1])]
+    fig, axes = plt.subplots(len(rows), 2 + len(methods), figsize=(1.35 * (2 + len(methods)), 1.4 * len(rows)),
                              constrained_layout=True, squeeze=False)
-    for r, dom in enumerate(doms):
-        split = "test" if dom == "source" else f"{dom}_test"
-        idx = int(preds[methods[0]]["index"])
-        axes[r, 0].imshow(data[f"x_{split}"][idx].transpose(1, 2, 0))
-        axes[r, 1].imshow(data[f"mask_{split}"][idx], cmap="gray", vmin=0, vmax=1)
-        axes[r, 0].set_ylabel(str(dom), fontsize=9)
+    for i, (r, j) in enumerate(rows):
+        split = "test" if r == 0 else f"target{r}_test"
+        idx = int(index[r, j])
+        axes[i, 0].imshow(data[f"x_{split}"][idx].transpose(1, 2, 0), interpolation="nearest")
+        axes[i, 1].imshow(data[f"mask_{split}"][idx], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        label = (f"{names[0]} (source)" if names else "source") if r == 0 else doms[r]
+        axes[i, 0].set_ylabel(f"{label}\ntile {idx}", fontsize=8)
         for c, m in enumerate(methods):
-            axes[r, 2 + c].imshow(preds[m]["masks"][r], cmap="gray", vmin=0, vmax=1)
+            axes[i, 2 + c].imshow(preds[m]["masks"][r, j], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     for c, title in enumerate(["image", "buildings"] + [LABELS.get(m, m) for m in methods]):
         axes[0, c].set_title(title, fontsize=8)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
         ax.grid(False)
+    fig.suptitle(f"{describe(str(first['source']))}: test tiles, true buildings and each method's prediction "
+                 "(white: building; first seed)", fontsize=9)
     save(fig, out_pdf, out_png)
