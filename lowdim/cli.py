@@ -57,6 +57,7 @@ COMMANDS: dict[str, dict[str, str]] = {
         "train": "lowdim.studies.rhm.experiments:train", "aggregate": "lowdim.studies.rhm.analyze:aggregate",
         "figure-domains": "lowdim.studies.rhm.figures:domains", "figure-invariance": "lowdim.studies.rhm.figures:invariance",
         "figure-examples": "lowdim.studies.rhm.figures:examples", "figure-scenes": "lowdim.studies.rhm.figures:scenes",
+        "figure-splits": "lowdim.studies.rhm.figures:splits",
     },
     "claims": {"score": "lowdim.claims:score", "readme": "lowdim.claims:readme"},
     "dvc": {"sync": "lowdim.dvc:sync", "deps": "lowdim.dvc:deps"},

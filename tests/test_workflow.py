@@ -32,9 +32,11 @@ FINAL += ["results/embedded/adapt/metrics.parquet", "results/embedded/summary/ad
     f"results/embedded/adapt/figures/{f}.{ext}" for f in AD_FIGURES for ext in ("pdf", "png")]
 FINAL += ["results/embedded/rhm/metrics.parquet", "results/embedded/summary/rhm.json", "results/embedded/curves/rhm.csv"] + [
     f"results/embedded/rhm/figures/{f}.{ext}" for f in ("domains", "invariance", "examples_inria_spacenet",
-                                                        "examples_overhead", "scenes") for ext in ("pdf", "png")]
+                                                        "examples_overhead", "splits_inria_spacenet", "scenes")
+    for ext in ("pdf", "png")]
 #: the tiny config runs both data sources: the real tiles and the procedural scenes
-RHM_JOBS = ["rhm_train"] * 12 + ["rhm_table", "rhm_examples", "rhm_examples", "rhm_scenes"] + ["rhm_figure"] * 2
+RHM_JOBS = (["rhm_train"] * 12 + ["rhm_table", "rhm_examples", "rhm_examples", "rhm_splits", "rhm_scenes"]
+            + ["rhm_figure"] * 2)
 AD_JOBS = ["adapt_finetune"] * 2 + ["adapt_table"] + ["adapt_figure"] * 4
 DLN_JOBS = ["dln_progressive", "dln_invariant", "dln_compressed", "dln_table"] + ["dln_figure"] * 3
 #: the jobs of the collapse study at the tiny config: 2 runs (standard head + transfer model)
@@ -107,7 +109,7 @@ def test_claims_table_and_report_render_in_headless_chromium(built):
     run(["snakemake", "--report", "results/embedded/report.html"], cwd=project)
     html = (project / "results/embedded/report.html").read_text()
     figures = sorted(p.name for p in project.glob("results/embedded/*/figures/*.png"))
-    assert len(figures) == 4 + 3 + 3 + 4 + 5
+    assert len(figures) == 4 + 3 + 3 + 4 + 6
     assert all(name in html for name in figures), [n for n in figures if n not in html]
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:

@@ -5,7 +5,10 @@ from lowdim.studies import rhm as rhm_study
 RHM = config["rhm"]
 RHM_FIGURES = ("domains", "invariance")
 #: the figures beside the table's: one examples figure per data source, the procedural scenes when they run
-RHM_EXTRA = [f"examples_{d}" for d in RHM["datasets"]] + (["scenes"] if "overhead" in RHM["datasets"] else [])
+#: the real tiles' splits: where each split's patches lie in their scenes (the sources that cut patches from blocks)
+RHM_SPLIT_SOURCES = [d for d in RHM["datasets"] if d == "inria_spacenet"]
+RHM_EXTRA = ([f"examples_{d}" for d in RHM["datasets"]] + [f"splits_{d}" for d in RHM_SPLIT_SOURCES]
+             + (["scenes"] if "overhead" in RHM["datasets"] else []))
 
 
 rule rhm_train:
@@ -102,6 +105,27 @@ rule rhm_examples:
     shell:
         "python -m lowdim rhm figure-examples --data-path {input.data} --predictions {input.predictions}"
         " --out-pdf {output.pdf} --out-png {output.png} 2>&1 | tee {log}"
+
+
+rule rhm_splits:
+    """The real tiles by split: every patch at its place in its scene, tinted by its split (disjoint blocks)."""
+    input:
+        data=paths.prepared("{dataset}"),
+        code=code("rhm figure-splits"),
+    output:
+        pdf=paths.figure("rhm", "splits_{dataset}", "pdf"),
+        png=report(paths.figure("rhm", "splits_{dataset}", "png"), caption="../report/rhm_splits.rst", category="rhm"),
+    wildcard_constraints:
+        dataset="|".join(RHM_SPLIT_SOURCES) or "inria_spacenet",
+    benchmark:
+        paths.benchmark("rhm", "figure", "splits_{dataset}")
+    log:
+        paths.log("rhm", "figure", "splits_{dataset}"),
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m lowdim rhm figure-splits --data-path {input.data} --out-pdf {output.pdf} --out-png {output.png}"
+        " 2>&1 | tee {log}"
 
 
 rule rhm_scenes:

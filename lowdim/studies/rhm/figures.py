@@ -128,3 +128,49 @@ def examples(data_path: str, predictions: list, out_pdf: str, out_png: str) -> N
     fig.suptitle(f"{describe(str(first['source']))}: test tiles, true buildings and each method's prediction "
                  "(white: building; first seed)", fontsize=9)
     save(fig, out_pdf, out_png)
+
+
+#: the splits of a real data source's domains: (split key, label, colour)
+SPLITS = {"source": [("train", "train (labelled)", "C0"), ("test", "test", "C1")],
+          "target": [("target{k}_train", "oracle train (labelled)", "C2"), ("target{k}_test", "test", "C1"),
+                     ("unlabelled{k}", "unlabelled (RHM's references)", "C4")]}
+
+
+def splits(data_path: str, out_pdf: str, out_png: str) -> None:
+    """Where each split's patches come from, per domain of a real data source: every patch drawn at its place
+    in its scene, tinted by its split (blank: no patch; a patch touching no-data is left out). No pixel is in
+    two splits: the blocks are disjoint."""
+    from matplotlib.colors import to_rgb
+    from matplotlib.patches import Patch
+
+    data = load(data_path)
+    names = [str(n) for n in data["domain_names"]]
+    size = data["x_test"].shape[-1]
+    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 4.9), constrained_layout=True, squeeze=False)
+    for d, (name, ax) in enumerate(zip(names, axes[0])):
+        keys = [(k.format(k=d), label, c) for k, label, c in SPLITS["source" if d == 0 else "target"]]
+        where = {k: data[f"where_{k}"] for k, _, _ in keys}
+        scenes = int(max(w[:, 0].max() for w in where.values())) + 1
+        h = int(max(w[:, 1].max() for w in where.values())) + size
+        w_ = int(max(w[:, 2].max() for w in where.values())) + size
+        cols = int(np.ceil(np.sqrt(scenes)))
+        rows = int(np.ceil(scenes / cols))
+        gap = size // 2 if scenes > 1 else 0
+        canvas = np.ones((rows * (h + gap), cols * (w_ + gap), 3))
+        for k, _, colour in keys:
+            tint = np.array(to_rgb(colour))
+            for (s, r, c), x in zip(where[k], data[f"x_{k}"]):
+                r0, c0 = (s // cols) * (h + gap) + r, (s % cols) * (w_ + gap) + c
+                patch = x.transpose(1, 2, 0) / 255.0
+                canvas[r0:r0 + size, c0:c0 + size] = 0.6 * patch + 0.4 * tint
+        ax.imshow(canvas, interpolation="nearest")
+        ax.set_title(f"{name}{' (source)' if d == 0 else ''}: " + ", ".join(f"{len(where[k])} {label.split(' (')[0]}"
+                                                                          for k, label, _ in keys), fontsize=8)
+        ax.legend(handles=[Patch(color=c, label=label) for _, label, c in keys], fontsize=7, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.01), ncol=2)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+    fig.suptitle(f"{describe(str(data['name']))}: {size}-px patches by split, each block of "
+                 "patches in one split (Rio: 15 tiles; blank: no patch)", fontsize=9)
+    save(fig, out_pdf, out_png)
