@@ -163,20 +163,16 @@ def cut(scenes: list[Scene], where: list[tuple[int, int, int]], size: int) -> tu
 
 def read_scenes(ctx: Context) -> dict[str, list[Scene]]:
     """Every file fetched (mirror or URL, SHA-256 checked) and read: domain -> scenes (austin, vienna, rio)."""
-    missing, local = [], {}
-    for f in remote_files():
-        try:
-            local[f.relpath] = fetch(f, ctx.raw_root, ctx.mirror, False)
-        except DataError as e:
-            if "SHA-256 mismatch" in str(e):
-                raise
-            missing.append(f.relpath)
+    files = remote_files()  # no download URL for these copies: the mirror (or raw_root) must hold them
+    missing = [f.relpath for f in files if not (Path(ctx.raw_root) / f.relpath).exists()
+               and not (ctx.mirror and (Path(ctx.mirror) / f.relpath).exists())]
     if missing:
         where = f"the mirror {ctx.mirror}" if ctx.mirror else f"no mirror (${MIRROR_ENV} unset)"
         raise DataError(f"{missing[0]} (and {len(missing) - 1} more of the {len(remote_files())} Inria / SpaceNet-1 Rio "
                         f"files) not found in {where} nor in {ctx.raw_root}; stage them: copy inria-1024/ and "
                         f"spacenet1-rio/ (files and SHA256SUMS of the shared data mirror, from {INRIA_REPO} and "
                         f"{SPACENET_REPO}) to <mirror>/, then set {MIRROR_ENV}=<mirror>")
+    local = {f.relpath: fetch(f, ctx.raw_root, ctx.mirror, False) for f in files}  # SHA-256 checked
     inria = {c: read_inria(local[f"inria-1024/{c}_rgb_1024.png"], local[f"inria-1024/{c}_gt_5000.png"])
              for c in ("austin29", "vienna8")}
     rio = [read_rio(*(local[f.relpath] for f in rio_files(i))) for i in sorted(RIO_SHA)]
