@@ -3,7 +3,8 @@
 #   snakemake --cores all --configfile workflow/configs/medium.yaml  medium scale (< 1 h on 2 CPU cores)
 #   snakemake --cores all --configfile workflow/configs/paper.yaml   paper scale
 #   snakemake --profile workflow/profiles/slurm --configfile workflow/configs/paper.yaml
-# Rules live in workflow/rules/*.smk and each calls one `python -m lowdim` step.
+# Rules live in workflow/rules/*.smk (one file per study of lowdim.studies.STUDIES) and each calls one
+# `python -m lowdim` step.
 import sys
 
 from snakemake.utils import min_version
@@ -30,22 +31,24 @@ paths.use_scale(config["scale"])  # every scale has its own tree: data/prepared/
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
-include: "workflow/rules/collapse.smk"
-include: "workflow/rules/dln.smk"
-include: "workflow/rules/completion.smk"
-include: "workflow/rules/adapt.smk"
-include: "workflow/rules/rhm.smk"
+
+
+# Each registered study (lowdim/studies/__init__.py) brings its rules file, which defines a rule named after the
+# study gathering everything it produces: rule all, its DVC stage and the claims step follow from that.
+for study in STUDIES:
+
+    include: f"workflow/rules/{study}.smk"
+
+    DVC_STAGES[study] = list(getattr(rules, study).input)
+
+
 include: "workflow/rules/claims.smk"
 
 
 rule all:
     default_target: True
     input:
-        rules.collapse.input,
-        rules.dln.input,
-        rules.completion.input,
-        rules.adapt.input,
-        rules.rhm.input,
+        [getattr(rules, study).input for study in STUDIES],
         rules.claims.output,
 
 

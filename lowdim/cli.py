@@ -21,48 +21,26 @@ from typing import Callable
 from lowdim.errors import LowdimError
 
 
-#: group -> step -> "module:function"; a step imports only its own module (torch, transformers, umap
-#: and sklearn load only where a step uses them)
-COMMANDS: dict[str, dict[str, str]] = {
-    "params": {"check": "lowdim.steps:check_params"},
+#: the groups that are not studies: group -> step -> "module:function"
+CORE: dict[str, dict[str, str]] = {
+    "params": {"check": "lowdim.steps:check_params", "schema": "lowdim.specs.schema:write"},
     "data": {"prepare": "lowdim.steps:prepare_data", "list": "lowdim.steps:list_data"},
-    "collapse": {
-        "train": "lowdim.studies.collapse.experiments:train", "features": "lowdim.studies.collapse.analyze:features",
-        "metrics": "lowdim.studies.collapse.analyze:metrics", "transfer": "lowdim.studies.collapse.analyze:transfer",
-        "aggregate": "lowdim.studies.collapse.analyze:aggregate",
-        "figure-training": "lowdim.studies.collapse.figures:training",
-        "figure-layerwise": "lowdim.studies.collapse.figures:layerwise",
-        "figure-umap": "lowdim.studies.collapse.figures:umap", "figure-transfer": "lowdim.studies.collapse.figures:transfer",
-    },
-    "dln": {
-        "progressive": "lowdim.studies.dln.experiments:progressive", "invariant": "lowdim.studies.dln.experiments:invariant",
-        "compressed": "lowdim.studies.dln.experiments:compressed", "aggregate": "lowdim.studies.dln.analyze:aggregate",
-        "figure-progressive": "lowdim.studies.dln.figures:progressive", "figure-spectra": "lowdim.studies.dln.figures:spectra",
-        "figure-trajectories": "lowdim.studies.dln.figures:trajectories",
-    },
-    "completion": {
-        "depth-width": "lowdim.studies.completion.experiments:depth_width",
-        "speed": "lowdim.studies.completion.experiments:speed",
-        "movielens": "lowdim.studies.completion.experiments:movielens",
-        "aggregate": "lowdim.studies.completion.analyze:aggregate",
-        "figure-width": "lowdim.studies.completion.figures:width", "figure-speed": "lowdim.studies.completion.figures:speed",
-        "figure-movielens": "lowdim.studies.completion.figures:movielens",
-    },
-    "adapt": {
-        "finetune": "lowdim.studies.adapt.experiments:finetune", "aggregate": "lowdim.studies.adapt.analyze:aggregate",
-        "figure-samples": "lowdim.studies.adapt.figures:samples", "figure-ranks": "lowdim.studies.adapt.figures:ranks",
-        "figure-curves": "lowdim.studies.adapt.figures:curves", "figure-spectra": "lowdim.studies.adapt.figures:spectra",
-    },
-    "rhm": {
-        "train": "lowdim.studies.rhm.experiments:train", "aggregate": "lowdim.studies.rhm.analyze:aggregate",
-        "figure-domains": "lowdim.studies.rhm.figures:domains", "figure-invariance": "lowdim.studies.rhm.figures:invariance",
-        "figure-examples": "lowdim.studies.rhm.figures:examples", "figure-scenes": "lowdim.studies.rhm.figures:scenes",
-        "figure-splits": "lowdim.studies.rhm.figures:splits",
-    },
-    "claims": {"score": "lowdim.claims:score", "readme": "lowdim.claims:readme"},
-    "dvc": {"sync": "lowdim.dvc:sync", "deps": "lowdim.dvc:deps"},
+    "claims": {"score": "lowdim.claims.scorecard:score", "readme": "lowdim.claims.report:readme"},
+    "dvc": {"yaml": "lowdim.dvc:write_yaml", "sync": "lowdim.dvc:sync"},
     "docs": {"build": "lowdim.docs:build", "figures": "lowdim.docs:figures"},
 }
+
+
+def commands() -> dict[str, dict[str, str]]:
+    """group -> step -> "module:function": the core groups and each registered study's STEPS (lowdim.studies);
+    a step imports only its own module (torch, transformers, umap and sklearn load only where a step uses them)."""
+    from lowdim.studies import STUDIES, steps
+
+    return {"params": CORE["params"], "data": CORE["data"], **{s: steps(s) for s in STUDIES},
+            **{g: CORE[g] for g in ("claims", "dvc", "docs")}}
+
+
+COMMANDS = commands()
 
 
 def resolve(target: str) -> Callable:
@@ -106,13 +84,23 @@ def _typed(hint) -> Callable[[str], object]:
     return parse
 
 
+def _group_help(group: str) -> str | None:
+    """A study's one-line description (its package docstring), or what a core group does."""
+    from lowdim.studies import STUDIES, study
+
+    if group in STUDIES:
+        return (study(group).__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+    return {"params": "check the parameters; write their JSON schema", "data": "prepare and list datasets",
+            "claims": "the reproduction scorecard", "dvc": "dvc.yaml and dvc.lock", "docs": "the generated parts of docs/"}.get(group)
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The CLI; only the step named in ``argv`` (group, step) is imported and gets its options."""
     words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")][:2]
     parser = argparse.ArgumentParser(prog="python -m lowdim", description=__doc__.splitlines()[0])
     groups = parser.add_subparsers(dest="group", required=True)
     for group, steps in COMMANDS.items():
-        sub = groups.add_parser(group).add_subparsers(dest="step", required=True)
+        sub = groups.add_parser(group, help=_group_help(group)).add_subparsers(dest="step", required=True)
         for step, target in steps.items():
             if words == [group, step]:
                 fn = resolve(target)

@@ -1,7 +1,7 @@
 """Loading and validating params.yaml: one line per problem, before any job starts.
 
 ``validate(params)`` checks a (merged) parameter dict against
-``workflow/schemas/params.schema.yaml`` and raises :class:`ParamsError` whose message names
+the schema generated from the dataclasses (``lowdim.specs.schema``) and raises :class:`ParamsError` whose message names
 the key and what is allowed, e.g.::
 
     params: collapse.train.lr = -0.1 is not allowed: must be > 0
@@ -27,7 +27,13 @@ PARAMS = ROOT / "params.yaml"
 
 @lru_cache(maxsize=None)
 def load_schema(path: str | None = None) -> dict:
-    with open(path or SCHEMA) as f:
+    """The params schema: generated from the dataclasses (lowdim.specs.schema; the committed
+    workflow/schemas/params.schema.yaml is a copy of it), or read from ``path``."""
+    if path is None:
+        from lowdim.specs.schema import schema
+
+        return schema()
+    with open(path) as f:
         return yaml.safe_load(f)
 
 
@@ -79,55 +85,19 @@ IMAGE_DATASETS = ("mnist5k", "digits", "mnist", "fashion_mnist", "cifar10")
 
 
 def _check_relations(params: Mapping) -> None:
-    """Constraints between keys that a JSON schema cannot express."""
+    """Constraints between keys that a JSON schema cannot express: the shared blocks' here, each study's in its
+    ``params.py`` (``check``)."""
+    from lowdim.studies import STUDIES, study
+
     lr = params["data"]["lowrank"]
     if lr["rank"] > lr["dim"]:
         raise ParamsError(
             f"params: data.lowrank.rank = {lr['rank']} is not allowed: must be <= data.lowrank.dim ({lr['dim']})"
         )
-    for exp in ("invariant", "compressed"):
-        e = params["dln"][exp]
-        if 2 * e["rank"] > e["dim"]:
-            raise ParamsError(f"params: dln.{exp}.rank = {e['rank']} is not allowed: 2 * rank must be <= dln.{exp}.dim ({e['dim']})")
-    mc = params["completion"]
-    dw, sp = mc["depth_width"], mc["speed"]
-    if len(dw["lr"]) != len(dw["depths"]):
-        raise ParamsError(f"params: completion.depth_width.lr has {len(dw['lr'])} values but depths has "
-                          f"{len(dw['depths'])}: give one learning rate per depth, in the same order")
-    for exp, e in (("depth_width", dw), ("speed", sp)):
-        if e["rank"] > e["dim"]:
-            raise ParamsError(f"params: completion.{exp}.rank = {e['rank']} is not allowed: must be <= completion.{exp}.dim ({e['dim']})")
-    if 2 * max(sp["ranks"]) > sp["dim"]:
-        raise ParamsError(f"params: completion.speed.ranks = {sp['ranks']} is not allowed: 2 * rank must be <= "
-                          f"completion.speed.dim ({sp['dim']})")
-    pd_ = params["dln"]["progressive"]["data"]
-    if pd_["samples"] % pd_["classes"]:
-        raise ParamsError(f"params: dln.progressive.data.samples = {pd_['samples']} is not allowed: must be a multiple of "
-                          f"dln.progressive.data.classes ({pd_['classes']})")
-    ad = params["adapt"]
-    if ad["early_step"] % ad["eval_every"]:
-        raise ParamsError(f"params: adapt.early_step = {ad['early_step']} is not allowed: must be a multiple of "
-                          f"adapt.eval_every ({ad['eval_every']}), a step at which the loop stops to measure")
-    if ad["early_step"] >= ad["steps"]:
-        raise ParamsError(f"params: adapt.early_step = {ad['early_step']} is not allowed: must be < adapt.steps ({ad['steps']})")
-    if ad["samples"] and min(ad["samples"] + [ad["rank_samples"]]) < ad["batch_size"]:
-        raise ParamsError(f"params: adapt.samples / adapt.rank_samples must each be >= adapt.batch_size "
-                          f"({ad['batch_size']}): lower the batch size or raise n")
-    c = params["collapse"]
-    flat = [d for d in c["datasets"] if d not in IMAGE_DATASETS]
-    for name, m in c["models"].items():
-        if m["arch"] in ("vgg", "resnet18") and flat:
-            raise ParamsError(
-                f"params: collapse.models.{name}.arch = \"{m['arch']}\" needs image data but collapse.datasets has "
-                f"{', '.join(flat)}: use mlp/hybrid or image datasets ({', '.join(IMAGE_DATASETS)})"
-            )
-    classes = min(params["data"]["gaussian_mixture"]["classes"] if d == "gaussian_mixture" else 10 for d in c["datasets"])
-    src = c["transfer"]["source_classes"]
-    if max(src) >= classes or classes - len(src) < 2:
-        raise ParamsError(
-            f"params: collapse.transfer.source_classes = {src} is not allowed: must be classes below {classes} "
-            "that leave at least 2 classes out for the probe"
-        )
+    for name in STUDIES:
+        check = getattr(study(name), "check_params", None)
+        if check is not None:
+            check(params)
 
 
 def describe(error) -> str:

@@ -92,9 +92,9 @@ def summary_md(scorecard: str) -> str:
     header = [c.strip() for c in lines[0].strip("|").split("|")]
     scales = header[2:]  # claim | paper's number | <scale> ...
     out = ["| claim | study | " + " | ".join(scales) + " |", "|---|---|" + "---|" * len(scales)]
-    from lowdim import claims as registry
+    from lowdim.claims.scorecard import registry
 
-    studies = {c.name: c.study for c in registry.REGISTRY}
+    studies = {c.name: c.study for c in registry()}
     for ln in lines[2:]:
         cells = [c.strip() for c in ln.strip("|").split("|")]
         if cells[0].startswith("**") or cells[0] == "":  # a study's heading row, if any

@@ -9,6 +9,7 @@ Inside a DVC stage (``LOWDIM_UNDER_DVC=1``, set by dvc.yaml) DVC records the sta
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -89,39 +90,81 @@ def sync_after_snakemake(stage_targets: Mapping[str, list[str]], root: str = "."
     sync(ready, root)
 
 
-def _with_code_deps(text: str) -> str:
-    """dvc.yaml's text with each stage's ``lowdim/`` deps replaced by :func:`lowdim.pipeline.stage_code`
-    (every other line, comments included, kept as is)."""
+HEADER = """\
+# Written by `python -m lowdim dvc yaml` from the study registry (lowdim/studies): do not edit by hand;
+# tests/test_architecture.py fails when it is stale.
+# DVC wraps the Snakemake targets: Snakemake runs, DVC versions. Every stage reads its
+# values from params.yaml (the same file Snakemake validates and uses) and lists the keys
+# it depends on, so `dvc repro` after an edit re-runs only the stages (and, inside them,
+# Snakemake re-runs only the jobs) that the edit touches. Outputs persist: DVC must not
+# delete what Snakemake would reuse. After a plain `snakemake --cores all`, the Snakefile
+# commits these stages itself, so `dvc repro` then has nothing to do.
+# These stages build params.yaml's scale (embedded: results/embedded/). A run at another scale
+# (`snakemake --configfile workflow/configs/medium.yaml`) is versioned as one tree, results/<scale>.dvc.
+# The DVC metrics are the headline only (results/embedded/summary/claims.json: claims held per study and
+# each claim's measured value); every study's detailed summary is an ordinary output.
+"""
+
+
+def _cmd(target: str) -> str:
+    return f"{UNDER_DVC}=1 snakemake {target} --cores all"
+
+
+def stages(root: str = ".") -> dict:
+    """dvc.yaml's stages: prepare, one per registered study (its Snakemake rule of the same name, the params
+    keys its ``DVC`` names, its outputs and curves) and claims; code deps from :func:`lowdim.pipeline.stage_code`."""
+    from lowdim import paths
     from lowdim.pipeline import stage_code
+    from lowdim.specs import generated_by
+    from lowdim.studies import STUDIES, study
 
-    out, stage, in_deps = [], None, False
-    for line in text.splitlines():
-        stripped = line.strip()
-        indent = len(line) - len(line.lstrip())
-        if indent == 2 and stripped.endswith(":") and not stripped.startswith("#"):
-            stage, in_deps = stripped[:-1], False
-        elif indent == 4 and stripped:
-            if in_deps and stage is not None:  # the deps list ended: its code files go at its end
-                out.extend(f"      - {f}" for f in stage_code(stage))
-            in_deps = stripped == "deps:"
-        if in_deps and stripped.startswith("- lowdim/"):
-            continue
-        out.append(line)
-    return "\n".join(out) + "\n"
+    paths.use_scale(params_scale(root))
+    dvc = {s: getattr(study(s), "DVC", {}) for s in STUDIES}
+    out = {"prepare": {
+        "cmd": _cmd("prepare"), "deps": ["workflow/rules/data.smk", *stage_code("prepare")],
+        "params": [f"data.{k}" for k in generated_by()] + [k for s in STUDIES for k in dvc[s].get("dataset_keys", ())],
+        "outs": [{paths.PREPARED: {"persist": True}}]}}
+    for s in STUDIES:
+        stage = {"cmd": _cmd(s), "deps": [paths.PREPARED, f"workflow/rules/{s}.smk", *stage_code(s)],
+                 "params": ["device", "resources.train", *dvc[s].get("params", ()), s],
+                 "outs": [{paths.study_dir(s): {"persist": True}},
+                          {paths.summary(s): {"cache": False, "persist": True}}]}
+        if "plot" in dvc[s]:
+            x, y = dvc[s]["plot"]
+            stage["plots"] = [{paths.curves(s): {"cache": False, "persist": True, "x": x, "y": y}}]
+        out[s] = stage
+    out["claims"] = {
+        "cmd": _cmd("claims"),
+        "deps": [paths.table(s) for s in STUDIES] + [paths.summary(s) for s in STUDIES] + stage_code("claims"),
+        "params": ["claims"],
+        "outs": [paths.claims("parquet"), {paths.claims("md"): {"cache": False}}],
+        "metrics": [{paths.summary("claims"): {"cache": False, "persist": True}}]}
+    return out
 
 
-def deps(check: bool = False, path: str = "dvc.yaml") -> None:
-    """Write each DVC stage's code dependencies (the lowdim files its steps import, derived by
-    ``lowdim.pipeline.code`` as the rules' are) into dvc.yaml; ``--check``: only say whether it agrees."""
+def text(root: str = ".") -> str:
+    """dvc.yaml as it should be: :data:`HEADER` and :func:`stages`, a blank line between stages."""
+    import yaml
+
+    body = yaml.safe_dump({"stages": stages(root)}, sort_keys=False, default_flow_style=False, width=120)
+    lines = body.splitlines()
+    # a blank line between stages (a stage is a key indented by two spaces)
+    return HEADER + "\n".join(("\n" if i > 1 and re.match(r"^  \w+:$", line) else "") + line
+                               for i, line in enumerate(lines)) + "\n"
+
+
+def write_yaml(check: bool = False, path: str = "dvc.yaml") -> None:
+    """Write dvc.yaml from the study registry (its stages, params keys, outputs, plots and each stage's code deps:
+    the lowdim files its steps import); ``--check``: only say whether the committed file is current."""
     from lowdim.errors import LowdimError
 
-    text = Path(path).read_text()
-    new = _with_code_deps(text)
+    new = text(str(Path(path).parent))
     if check:
-        if new != text:
-            raise LowdimError(f"{path}: the stages' lowdim/ deps differ from the code the steps import; "
-                              "run `python -m lowdim dvc deps` to rewrite them")
-        print(f"{path}: code deps agree")
+        if not Path(path).exists() or Path(path).read_text() != new:
+            raise LowdimError(f"{path} is stale: run `python -m lowdim dvc yaml` to rewrite it from the study registry")
+        print(f"{path}: current")
         return
-    Path(path).write_text(new)
-    print(f"{path}: code deps written")
+    from lowdim.io import write_atomic
+
+    write_atomic(path, lambda tmp: Path(tmp).write_text(new))
+    print(f"{path}: written")

@@ -19,3 +19,7 @@ class DivergedError(LowdimError):
 
 class WriteError(LowdimError):
     """An output could not be written (disk full, permission denied, read-only file system)."""
+
+
+class ClaimError(LowdimError):
+    """A claim raised an error of its own while being evaluated (a bug, or a metric renamed under it)."""

@@ -65,14 +65,25 @@ def code(*steps: str) -> list[str]:
     ("collapse train"): the entry point, the step's module and every lowdim module they import,
     transitively. The single source of code dependencies: rules list it as an input (an edit re-runs
     exactly the jobs whose code changed) and dvc.yaml's stages list the union over their steps
-    (``python -m lowdim dvc deps``; a test checks that they agree)."""
+    (``python -m lowdim dvc yaml``; a test checks that they agree)."""
     from lowdim.cli import COMMANDS
 
     roots = set(ENTRY)
     for s in steps:
         group, step = s.split()
-        roots.add(COMMANDS[group][step].split(":")[0])
+        module = COMMANDS[group][step].split(":")[0]
+        roots |= {module, *_loaded_by(module)}
     return list(_closure(tuple(sorted(roots))))
+
+
+def _loaded_by(module: str) -> list[str]:
+    """Modules ``module`` imports by name from the registry rather than by an import statement: the scorecard
+    evaluates every registered study's claims (lowdim.claims.scorecard.registry)."""
+    if module != "lowdim.claims.scorecard":
+        return []
+    from lowdim.studies import STUDIES
+
+    return [f"lowdim.studies.{s}.claims" for s in STUDIES if _module_file(f"lowdim.studies.{s}.claims")]
 
 
 #: DVC stage -> the steps its Snakemake target runs

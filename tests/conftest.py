@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -10,6 +11,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from lowdim.config import deep_merge
+from lowdim.studies import STUDIES
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -26,44 +30,11 @@ def COPY_IGNORE(directory: str, names: list[str]) -> set[str]:
         ignored |= {"cache", "tmp"} & set(names)
     return ignored
 
-#: A tiny but real configuration: every rule runs, in seconds, on 2 CPU cores.
-TINY = {
-    "collapse": {
-        "datasets": ["digits"],
-        "seeds": [0],
-        "models": {"mlp": {"arch": "mlp", "depth": 2, "width": 32, "linear_depth": 0, "batch_norm": False,
-                           "loss": "ce", "lr": 0.05, "weight_decay": 5.0e-4, "feature_decay": 0.0, "init_scale": None,
-                           "output_scale": 1.0, "head_bias": True, "schedule": "step", "heads": ["standard"],
-                           "fit_from": 1}},
-        "train": {"epochs": 4, "batch_size": 64, "optimizer": "sgd", "momentum": 0.9, "milestones": [0.5],
-                  "lr_min_ratio": 0.01, "checkpoint_every": 2, "eval_every": 2},
-        "features": {"batch_size": 500, "max_gram_dim": 4096},
-        "umap": {"samples": 200, "layers": 2, "neighbors": 10},
-    },
-    "dln": {
-        "seeds": [0, 1],
-        "progressive": {"depths": [3], "activations": ["linear"], "epochs": 60, "record_every": 20,
-                        "checkpoint_every": 30},
-        "invariant": {"dim": 12, "rank": 2, "steps": 10, "inputs": ["whitened"], "optimizers": {"gd": 0.2}},
-        "compressed": {"dim": 30, "rank": 2, "max_steps": 400, "record_every": 5},
-    },
-    "completion": {
-        "seeds": [0, 1],
-        "depth_width": {"dim": 20, "rank": 2, "widths": [4, 20], "lr": [15.0, 30.0], "max_steps": 200,
-                        "record_every": 50},
-        "speed": {"dim": 30, "rank": 2, "ranks": [2], "gammas": [0.01], "lr": 50.0, "shallow_lr": 50.0,
-                  "max_steps": 200, "record_every": 50, "als_iterations": 5},
-        "movielens": {"width": 40, "rank": 4, "max_steps": 40, "record_every": 20, "als_iterations": 3},
-    },
-    "adapt": {"targets": "qv", "seeds": [0], "samples": [16], "ranks": [], "rank_samples": 16, "batch_size": 8,
-              "steps": 4, "eval_every": 2, "early_step": 2, "dev_samples": 20},
-    "resources": {"train": {"gpu": 0, "mem_mb": 1000, "runtime": 10, "cpus": 1}},
-    "data": {"overhead": {"size": 16, "train": 32, "test": 16, "unlabelled": 16, "targets": 2},
-             "inria_spacenet": {"size": 16, "train": 32, "test": 16, "unlabelled": 16}},
-    "rhm": {"datasets": ["inria_spacenet", "overhead"], "seeds": [0], "model": {"depth": 1, "width": 4},
-            "train": {"epochs": 2, "batch_size": 16},
-            "invariance": {"strengths": [0.0, 1.0], "transforms": 1}},
-}
+#: A tiny but real configuration: every rule runs, in seconds, on 2 CPU cores. Each study brings its own
+#: overlay (``TINY`` in lowdim/studies/<study>/params.py).
+TINY = {"resources": {"train": {"gpu": 0, "mem_mb": 1000, "runtime": 10, "cpus": 1}}}
+for _study in STUDIES:
+    TINY = deep_merge(TINY, importlib.import_module(f"lowdim.studies.{_study}.params").TINY)
 
 
 #: The Slurm executor, installed aside (requirements-slurm.lock): only the runs that use the slurm

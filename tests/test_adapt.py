@@ -8,6 +8,7 @@ import pytest
 import torch
 from torch import nn
 
+from lowdim.studies.adapt.params import Adapt
 from lowdim.models.adapters import TARGETS, AdaptedLinear, adapt, adapters, compress_adapters, param_groups
 from lowdim.studies import adapt as adapt_study
 from lowdim.models.factors import compress
@@ -181,12 +182,12 @@ def test_one_seed_trains_only_the_adapters_and_resumes_exactly(tmp_path, capsys,
 
     data = sts_data()
     dev = (Encoded(WordTokenizer(), data["dev_sentence1"], data["dev_sentence2"], 30), data["dev_score"])
-    p = specs.build(specs.Adapt, {"targets": "all", "train_head": False, "lr": {method: 1e-2}, "steps": 6,
+    p = specs.build(Adapt, {"targets": "all", "train_head": False, "lr": {method: 1e-2}, "steps": 6,
                                   "eval_every": 3, "early_step": 3, "batch_size": 4, "max_length": 30, "lr_decay": "none"})
 
     def run(ckpt, steps=6):
         model = tiny_regressor()
-        q = specs.build(specs.Adapt, {**specs.as_dict(p), "steps": steps})
+        q = specs.build(Adapt, {**specs.as_dict(p), "steps": steps})
         rows = _one_seed(q, method, 2, 8, 0, data, dev, WordTokenizer(), model, torch.device("cpu"), ckpt, "id", "t")
         return model, {(r["step"], r["metric"], r["layer"]): r["value"] for r in rows}
 

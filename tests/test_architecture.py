@@ -41,12 +41,56 @@ def test_the_check_finds_a_forbidden_import(tmp_path):
     assert found[1].startswith("studies/a/x.py imports lowdim.studies.b ")
 
 
-def test_dvc_yaml_lists_the_code_the_steps_import():
-    """The rules' code inputs and dvc.yaml's stage deps come from one derivation (lowdim.pipeline.code)."""
-    from lowdim.dvc import _with_code_deps
+def test_dvc_yaml_is_generated_from_the_registry():
+    """dvc.yaml (its stages, params keys, outputs and each stage's code deps, derived as the rules' are by
+    lowdim.pipeline.code) is what `python -m lowdim dvc yaml` writes."""
+    from lowdim.dvc import text
 
-    text = (ROOT.parent / "dvc.yaml").read_text()
-    assert _with_code_deps(text) == text, "dvc.yaml is stale: run `python -m lowdim dvc deps`"
+    assert text(str(ROOT.parent)) == (ROOT.parent / "dvc.yaml").read_text(), "dvc.yaml is stale: run `python -m lowdim dvc yaml`"
+
+
+def test_params_schema_is_generated_from_the_dataclasses():
+    from lowdim.specs.schema import PATH, text
+
+    assert PATH.read_text() == text(), "the params schema is stale: run `python -m lowdim params schema`"
+
+
+def test_the_claims_framework_imports_no_study_and_studies_import_only_its_verdicts():
+    """lowdim/claims/verdicts.py is what a study's claims.py uses; the scorecard finds the studies through the registry."""
+    assert not [m for m in imported(ROOT / "claims" / "verdicts.py") if m.startswith("lowdim.studies")]
+    for path in sorted((ROOT / "studies").rglob("*.py")):
+        used = {".".join(m.split(".")[:3]) for m in imported(path) if m.startswith("lowdim.claims")}
+        assert used <= {"lowdim.claims", "lowdim.claims.verdicts"}, path
+    assert max(len(p.read_text().splitlines()) for p in (ROOT / "claims").glob("*.py")) <= 300
+
+
+def _cycles(package: Path) -> list[tuple[str, str]]:
+    """Pairs of modules of one package that import each other (directly or through a longer chain)."""
+    name = "lowdim." + package.name
+    graph = {f"{name}.{p.stem}": {m for m in imported(p) if m.startswith(name + ".")} for p in package.glob("*.py")
+             if p.stem != "__init__"}
+    def reach(a):
+        seen, todo = set(), list(graph.get(a, ()))
+        while todo:
+            m = todo.pop()
+            if m not in seen:
+                seen.add(m)
+                todo += graph.get(m, ())
+        return seen
+    return sorted((a, b) for a in graph for b in reach(a) if a < b and a in reach(b))
+
+
+def test_no_import_cycle_between_modules_of_a_layer():
+    for layer in (*SHARED, "claims", "specs"):
+        assert _cycles(ROOT / layer) == [], layer
+
+
+def test_the_cycle_check_finds_one(tmp_path):
+    pkg = tmp_path / "metrics"
+    pkg.mkdir()
+    (pkg / "a.py").write_text("from lowdim.metrics.b import f\n")
+    (pkg / "b.py").write_text("def f():\n    from lowdim.metrics.a import g\n")
+    assert _cycles(pkg) == [("lowdim.metrics.a", "lowdim.metrics.b")]
 
 
 def test_code_deps_follow_imports_only():

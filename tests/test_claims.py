@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from lowdim import claims
-from lowdim.claims import Evidence
+from lowdim.claims import report, scorecard, verdicts
+from lowdim.claims.verdicts import Evidence
 
 from conftest import ROOT
 
@@ -84,9 +84,19 @@ def completion_rows(l2=0.2, l3=1e-5, iters_wide=2000, wide_converged=1.0, narrow
     return frame(rows)
 
 
-def speed_run(err=1e-5, iters=2000, seconds=2.0, reached=True) -> dict:
-    return {"final_test_error": err, "iterations": iters, "seconds_to_test_error_0.0001": seconds if reached else None,
-            "iterations_to_test_error_0.0001": iters if reached else None}
+def speed_run(err=1e-5, iters=2000, seconds=2.0, reached=True, method="full", rank=None, gamma=None) -> dict:
+    """One run of the completion speed summary, as lowdim.studies.completion.experiments writes it."""
+    kind = {"method": method, **({"rank": rank} if rank else {}), **({"gamma": gamma} if gamma is not None else {})}
+    return {**kind, "final_test_error": err, "iterations": iters,
+            "reached": {"metric": "test_error", "level": 1e-4, "iterations": iters, "seconds": seconds} if reached else None}
+
+
+def comp(*args, **kw) -> dict:
+    return speed_run(*args, **kw, method="compressed", rank=5, gamma=kw.pop("gamma", 0.01))
+
+
+def narrow(*args, **kw) -> dict:
+    return speed_run(*args, **kw, method="narrow", rank=5)
 
 
 def adapt_rows(gap=0.1, lora_drop=0.3, deep_drop=0.0, noise=0.02, seeds=6):
@@ -131,9 +141,9 @@ SUMMARIES = {
     "collapse": {"layerwise": layerwise_summary()},
     "dln": {"compressed": {"seeds": {"0": {"compressed": {"max_deviation_from_full": 1e-6}, "speedup_compressed_vs_full": 3.0}}}},
     "completion": {
-        "speed": {"full": speed_run(1e-5, 9000, 20.0), "compressed-r5-g0": speed_run(0.6, 30000, reached=False),
-                  "compressed-r5-g0.01": speed_run(2e-5, 9500, 5.0), "narrow-r5": speed_run(2e-5, 19000, 9.0),
-                  "als": speed_run(1e-6, 10, 0.1)},
+        "speed": {"full": speed_run(1e-5, 9000, 20.0), "compressed-r5-g0": speed_run(0.6, 30000, reached=False, method="compressed", rank=5, gamma=0.0),
+                  "compressed-r5-g0.01": comp(2e-5, 9500, 5.0), "narrow-r5": narrow(2e-5, 19000, 9.0),
+                  "als": speed_run(1e-6, 10, 0.1, method="als")},
         "movielens": {"splits": {"0": {"full": {"best_test_rmse": 0.94}, "compressed": {"best_test_rmse": 0.93},
                                        "als": {"best_test_rmse": 0.935}, "_baseline_mean_rating_rmse": 1.12}}}},
 }
@@ -174,8 +184,8 @@ BAD = {
     "depth_prevents_overfitting": lambda ev: _set(ev, "completion", completion_rows(l2=2e-5)),
     "width_accelerates": lambda ev: _set(ev, "completion", completion_rows(wide_converged=0.0)),
     "compressed_completion": _summary(["completion", "speed", "compressed-r5-g0.01", "final_test_error"], 0.3),
-    "compressed_faster_than_full": _summary(["completion", "speed", "compressed-r5-g0.01"], speed_run(2e-5, 30000, 40.0)),
-    "compressed_beats_narrow": _summary(["completion", "speed", "narrow-r5"], speed_run(2e-5, 8000, 4.0)),
+    "compressed_faster_than_full": _summary(["completion", "speed", "compressed-r5-g0.01"], comp(2e-5, 30000, 40.0)),
+    "compressed_beats_narrow": _summary(["completion", "speed", "narrow-r5"], narrow(2e-5, 8000, 4.0)),
     "movielens_rmse": _summary(["completion", "movielens", "splits", "0", "compressed", "best_test_rmse"], 1.0),
     "deep_lora_small_n": lambda ev: _set(ev, "adapt", adapt_rows(gap=0.0, noise=0.05)),  # inside the noise
     "deep_lora_rank_robust": lambda ev: _set(ev, "adapt", adapt_rows(deep_drop=0.3)),
@@ -188,7 +198,7 @@ BAD = {
 
 def _result(ev: Evidence, name: str) -> pd.Series:
     """The claim's row; a claim evaluated per data source (rhm) has one row per source: the one source here."""
-    df = claims.evaluate(ev, THRESHOLDS)
+    df = scorecard.evaluate(ev, THRESHOLDS)
     rows = df[df["claim"].str.split("[", regex=False).str[0] == name]
     assert len(rows) == 1, rows["claim"].tolist()
     return rows.iloc[0]
@@ -199,7 +209,7 @@ def test_rhm_claims_give_a_row_per_data_source_each_on_its_own_seeds():
     ev = good()
     ev.tables["rhm"] = pd.concat([rhm_rows(source="inria_spacenet", iou={"histeq": (0.9, 0.85)}),
                                   rhm_rows(source="overhead")], ignore_index=True)
-    df = claims.evaluate(ev, THRESHOLDS).set_index("claim")
+    df = scorecard.evaluate(ev, THRESHOLDS).set_index("claim")
     real, procedural = df.loc["rhm_beats_simple[inria_spacenet]"], df.loc["rhm_beats_simple[overhead]"]
     assert real["verdict"] == "no" and procedural["verdict"] == "yes"
     assert real["detail"].startswith("real imagery") and procedural["detail"].startswith("procedural scenes")
@@ -208,10 +218,10 @@ def test_rhm_claims_give_a_row_per_data_source_each_on_its_own_seeds():
 
 
 def test_every_registered_claim_is_tested_and_documented():
-    names = [c.name for c in claims.REGISTRY]
+    names = [c.name for c in scorecard.registry()]
     assert sorted(names) == sorted(BAD) and len(set(names)) == len(names)
     assert all(c.paper and c.where and c.statement.endswith(".") and c.paper_value != "not looked up yet"
-               for c in claims.REGISTRY)
+               for c in scorecard.registry())
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
@@ -233,11 +243,29 @@ def test_a_difference_inside_the_noise_is_not_resolved():
     assert "bootstrap 95%, 6 seeds" in r["detail"] and "yes" in r["detail"]
 
 
-def test_missing_evidence_fails_with_a_reason_instead_of_crashing():
+def test_missing_runs_are_no_evidence_with_the_reason_the_claim_found():
     ev = good()
-    ev.summaries["completion"] = {}
-    r = _result(ev, "movielens_rmse")
-    assert not r["passed"] and "cannot evaluate" in r["detail"]
+    df = ev.tables["collapse"]
+    ev.tables["collapse"] = df[df["experiment"] != "transfer"]  # the transfer experiment was not configured
+    r = _result(ev, "transfer_less_collapsed")
+    assert r["verdict"] == "no evidence" and "no collapse rows of experiment 'transfer'" in r["detail"]
+    ev = good()
+    ev.tables["adapt"] = ev.tables["adapt"][ev.tables["adapt"]["model"].str.startswith("lora")]  # no Deep LoRA run
+    r = _result(ev, "deep_lora_small_n")
+    assert r["verdict"] == "no evidence" and "no LoRA and Deep LoRA runs both" in r["detail"]
+
+
+def test_a_claim_that_raises_stops_the_scorecard_with_one_line_naming_it():
+    """A renamed key or a bug in a claim is not "no evidence": the claims step fails and says which claim."""
+    from lowdim.errors import ClaimError
+
+    ev = good()
+    ev.summaries["completion"] = {}  # the summary lost its movielens block: a bug upstream, not a missing run
+    with pytest.raises(ClaimError) as e:
+        scorecard.evaluate(ev, THRESHOLDS)
+    msg = str(e.value)
+    assert "\n" not in msg and msg.startswith("claim ") and "(completion) cannot be evaluated: KeyError" in msg
+    assert "lowdim/studies/completion/claims.py" in msg
 
 
 def test_outputs_table_markdown_counts_and_readme(tmp_path):
@@ -257,26 +285,26 @@ def test_outputs_table_markdown_counts_and_readme(tmp_path):
         p.write_text(json.dumps(ev.summaries.get(study, {})))
         sums.append(str(p))
     out = tmp_path / "out"
-    claims.score([str(p) for p in paths.values()], sums, THRESHOLDS, str(out) + ".parquet", str(out) + ".md",
+    scorecard.score([str(p) for p in paths.values()], sums, THRESHOLDS, str(out) + ".parquet", str(out) + ".md",
                  str(tmp_path / "claims.json"))
     counts = json.loads((tmp_path / "claims.json").read_text())
     assert counts["all"] == {"held": len(BAD), "not_resolved": 0, "total": len(BAD)}
     md = (tmp_path / "out.md").read_text()
     assert md.count("\n| **") == len(BAD) and f"{len(BAD)} of {len(BAD)} claims hold" in md
     readme = tmp_path / "README.md"
-    readme.write_text(f"# x\n{claims.START}\nstale table\n{claims.END}\nrest\n")
-    claims.readme(str(out) + ".md", str(readme))
+    readme.write_text(f"# x\n{report.START}\nstale table\n{report.END}\nrest\n")
+    report.readme(str(out) + ".md", str(readme))
     text = readme.read_text()
     assert "stale table" not in text and "claims hold" in text and text.endswith("rest\n")
     # the scorecard section: every scale's verdicts, pasted the same way
     ladder = tmp_path / "scorecard.md"
-    ladder.write_text(claims.ladder_markdown({"embedded": claims.evaluate(ev, THRESHOLDS)}))
-    readme.write_text(f"# x\n<!-- scorecard:start -->\nSTALE-LADDER\n<!-- scorecard:end -->\n{claims.START}\nkeep\n{claims.END}\n")
-    claims.readme(str(ladder), str(readme), section="scorecard")
+    ladder.write_text(report.ladder_markdown({"embedded": scorecard.evaluate(ev, THRESHOLDS)}))
+    readme.write_text(f"# x\n<!-- scorecard:start -->\nSTALE-LADDER\n<!-- scorecard:end -->\n{report.START}\nkeep\n{report.END}\n")
+    report.readme(str(ladder), str(readme), section="scorecard")
     text = readme.read_text()
     assert "STALE-LADDER" not in text and "| claim | paper's number | embedded |" in text and "keep" in text
     with pytest.raises(ValueError, match="scorecard:start"):
-        claims.readme(str(ladder), str(tmp_path / "out.md"), section="scorecard")
+        report.readme(str(ladder), str(tmp_path / "out.md"), section="scorecard")
 
 
 def test_collapse_claims_do_not_count_runs_that_never_reach_zero_training_error():
@@ -359,7 +387,7 @@ def test_width_claim_reads_each_seeds_own_convergence_step():
 
 
 def test_narrow_run_that_never_reaches_the_error_is_reported_as_a_bound():
-    ev = _summary(["completion", "speed", "narrow-r5"], speed_run(0.3, 30000, reached=False))(good())
+    ev = _summary(["completion", "speed", "narrow-r5"], narrow(0.3, 30000, reached=False))(good())
     r = _result(ev, "compressed_beats_narrow")
     assert r["passed"] and "never reached" in r["detail"] and ">=" in r["detail"]
 
@@ -367,29 +395,29 @@ def test_narrow_run_that_never_reaches_the_error_is_reported_as_a_bound():
 # --- aggregation: every claim's verdict is stated on an interval over seeds or runs ----------------
 
 def test_over_seeds_states_the_verdict_on_the_interval():
-    clear = claims.over_seeds([0.10, 0.12, 0.11, 0.09, 0.13, 0.10], "x > 0", "")
+    clear = verdicts.over_seeds([0.10, 0.12, 0.11, 0.09, 0.13, 0.10], "x > 0", "")
     assert clear.verdict == "yes" and clear.passed and clear.n == 6 and 0 < clear.low < clear.measured < clear.high
     assert clear.method.startswith("bootstrap")
-    noisy = claims.over_seeds([0.3, -0.2, 0.1], "x > 0", "")
+    noisy = verdicts.over_seeds([0.3, -0.2, 0.1], "x > 0", "")
     assert noisy.verdict == "not resolved" and not noisy.passed and noisy.low < 0 < noisy.high
     assert noisy.method.startswith("t ")
-    against = claims.over_seeds([-0.3, -0.31, -0.29], "x > 0", "")
+    against = verdicts.over_seeds([-0.3, -0.31, -0.29], "x > 0", "")
     assert against.verdict == "no" and against.high < 0
-    one = claims.over_seeds([0.5], "x > 0", "")
+    one = verdicts.over_seeds([0.5], "x > 0", "")
     assert one.verdict == "not resolved" and one.n == 1  # one seed says nothing about the noise
     assert one.detail.startswith("+0.500 (one seed, no interval)") and "inf" not in one.detail
-    assert claims.over_seeds([], "x > 0", "").verdict == "no evidence"
+    assert verdicts.over_seeds([], "x > 0", "").verdict == "no evidence"
 
 
 def test_every_run_is_yes_only_when_every_run_passes_and_names_the_ones_that_fail():
     runs = {"a/0": 3.0, "a/1": 4.0, "b/0": 5.0}
-    r = claims.every_run(runs, lambda v: v > 2, "every run > 2", "")
+    r = verdicts.every_run(runs, lambda v: v > 2, "every run > 2", "")
     assert (r.verdict, r.n, r.low, r.high, r.measured) == ("yes", 3, 3.0, 5.0, 3.0)
-    r = claims.every_run({**runs, "b/1": 1.0}, lambda v: v > 2, "every run > 2", "")
+    r = verdicts.every_run({**runs, "b/1": 1.0}, lambda v: v > 2, "every run > 2", "")
     assert r.verdict == "not resolved" and r.measured == 1.0 and "failing: b/1" in r.detail and "3 of 4 runs" in r.detail
-    r = claims.every_run({"a": 0.5, "b": 1.5}, lambda v: v < 0.1, "every run < 0.1", "")
+    r = verdicts.every_run({"a": 0.5, "b": 1.5}, lambda v: v < 0.1, "every run < 0.1", "")
     assert r.verdict == "no" and r.measured == 1.5  # the worst run of a lower-is-better claim is the largest
-    assert claims.every_run({}, lambda v: True, "x", "").verdict == "no evidence"
+    assert verdicts.every_run({}, lambda v: True, "x", "").verdict == "no evidence"
 
 
 def test_a_claim_with_a_censored_run_is_not_a_yes():
@@ -401,22 +429,22 @@ def test_a_claim_with_a_censored_run_is_not_a_yes():
 
 
 def test_scorecard_columns_and_scales_side_by_side(tmp_path):
-    df = claims.evaluate(good(), THRESHOLDS, scale="embedded")
+    df = scorecard.evaluate(good(), THRESHOLDS, scale="embedded")
     assert {"scale", "paper_value", "measured", "seeds", "low", "high", "interval", "verdict", "passed"} <= set(df.columns)
-    assert df["verdict"].isin(claims.VERDICTS).all() and (df["seeds"] >= 1).all()
-    bad = claims.evaluate(BAD["deep_lora_small_n"](good()), THRESHOLDS, scale="medium")
-    table = claims.ladder({"medium": bad, "embedded": df})
+    assert df["verdict"].isin(verdicts.VERDICTS).all() and (df["seeds"] >= 1).all()
+    bad = scorecard.evaluate(BAD["deep_lora_small_n"](good()), THRESHOLDS, scale="medium")
+    table = report.ladder({"medium": bad, "embedded": df})
     assert list(table.columns) == ["claim", "paper's number", "embedded", "medium"]  # smallest scale first
     row = table.set_index("claim").loc["deep_lora_small_n"]
     assert row["embedded"].startswith("yes: ") and row["medium"].startswith("not resolved: ")
-    md = claims.ladder_markdown({"embedded": df, "medium": bad})
+    md = report.ladder_markdown({"embedded": df, "medium": bad})
     assert md.count("\n| ") == len(df) and "- medium: " in md and "1 not resolved" in md
     # the headline DVC metrics stay readable: claims held per study and one value per claim
-    head = claims.headline(df)
+    head = scorecard.headline(df)
     flat = [v for k, g in head.items() for v in g.values()]
     assert len(flat) <= 40 and head["all"]["held"] == len(df)
     # every scale's claims file beside this one is found and shown
     for scale, frame_ in (("embedded", df), ("medium", bad)):
         (tmp_path / scale).mkdir()
         frame_.to_parquet(tmp_path / scale / "claims.parquet")
-    assert set(claims.other_scales(str(tmp_path / "embedded" / "claims.parquet"), "embedded")) == {"medium"}
+    assert set(report.other_scales(str(tmp_path / "embedded" / "claims.parquet"), "embedded")) == {"medium"}

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import pytest
 import yaml
 
 from lowdim import config, specs
 from lowdim.errors import ParamsError
+from lowdim.specs.base import nested, param
+from lowdim.studies.collapse.params import Collapse as CollapseParams, CollapseModel, CollapseRun, CollapseTrain
 
 from conftest import ROOT, make_project, run
 
@@ -100,48 +103,63 @@ def test_an_older_params_file_missing_the_newest_keys_stays_valid(tmp_path):
     defaults = specs.Params()
     assert loaded["dln"]["progressive"]["tol"] == defaults.dln.progressive.tol
     assert loaded["claims"]["transfer_layers"] == defaults.claims.transfer_layers
-    assert loaded["collapse"]["models"]["hybrid"]["schedule"] == specs.CollapseModel().schedule  # a field default
+    assert loaded["collapse"]["models"]["hybrid"]["schedule"] == CollapseModel().schedule  # a field default
     assert specs.build(specs.Params, loaded).adapt.early_step == defaults.adapt.early_step
 
 
-def test_schema_and_specs_have_the_same_keys():
-    """Every key the schema validates has a typed field with a default and help, and vice versa."""
-    schema = config.load_schema()
+@dataclasses.dataclass(frozen=True)
+class Inner:
+    n: int = param(3, "a count", minimum=1, maximum=10)
 
-    def keys(node, prefix=""):
-        out = set()
-        for k, sub in node.get("properties", {}).items():
-            out.add(prefix + k)
-            if sub.get("additionalProperties") is False:
-                out |= keys(sub, f"{prefix}{k}.")
-            elif isinstance(sub.get("additionalProperties"), dict) and "properties" in sub["additionalProperties"]:
-                out |= keys(sub["additionalProperties"], f"{prefix}{k}.*.")
-        return out
 
-    def fields(cls, prefix=""):
-        import dataclasses
+@dataclasses.dataclass(frozen=True)
+class Toy:
+    kind: str = param("a", "which", enum=["a", "b"])
+    seeds: tuple[int, ...] = param((0,), "seeds", min_items=1, unique_items=True, items={"minimum": 0})
+    lrs: dict[str, float] = param({"gd": 0.1}, "lr per optimizer", values={"exclusive_minimum": 0})
+    scale: float | None = param(None, "optional")
+    inner: Inner = nested(Inner, "a block")
+
+
+def test_every_field_has_help_and_the_schema_is_generated_from_the_fields():
+    """One description per parameter: the schema's descriptions are the dataclasses' helps, its constraints the
+    fields' keywords; a toy dataclass shows the translation (types, ranges, choices, list and mapping constraints)."""
+    import jsonschema
+
+    from lowdim.specs.schema import of_dataclass
+
+    s = of_dataclass(Toy)
+    assert s["properties"]["kind"] == {"description": "which", "enum": ["a", "b"]}
+    assert s["properties"]["seeds"] == {"description": "seeds", "type": "array", "items": {"type": "integer", "minimum": 0},
+                                        "minItems": 1, "uniqueItems": True}
+    assert s["properties"]["scale"]["type"] == ["number", "null"] and s["required"] == ["kind", "seeds", "lrs", "scale", "inner"]
+    good = {"kind": "b", "seeds": [0, 1], "lrs": {"adam": 1e-3}, "scale": None, "inner": {"n": 10}}
+    jsonschema.validate(good, s)
+    for bad in ({"kind": "c"}, {"seeds": []}, {"seeds": [1, 1]}, {"seeds": [-1]}, {"lrs": {"gd": 0}}, {"scale": "x"},
+                {"inner": {"n": 11}}, {"inner": {"n": 3, "m": 1}}, {"extra": 1}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**good, **bad}, s)
+
+    def helps(cls, prefix=""):
         import typing
 
-        out = set()
         hints = typing.get_type_hints(cls)
         for f in dataclasses.fields(cls):
             assert f.metadata.get("help"), f"{prefix}{f.name} has no help"
-            out.add(prefix + f.name)
-            hint = hints[f.name]
+            hint = typing.get_args(hints[f.name])[1] if typing.get_origin(hints[f.name]) is dict else hints[f.name]
             if dataclasses.is_dataclass(hint):
-                out |= fields(hint, f"{prefix}{f.name}.")
-            elif typing.get_origin(hint) is dict and dataclasses.is_dataclass(typing.get_args(hint)[1]):
-                out |= fields(typing.get_args(hint)[1], f"{prefix}{f.name}.*.")
-        return out
+                helps(hint, f"{prefix}{f.name}.")
 
-    assert keys(schema) == fields(specs.Params)
+    helps(specs.Params)
+    assert config.load_schema()["properties"]["collapse"]["properties"]["seeds"]["description"] == \
+        dataclasses.fields(CollapseParams)[1].metadata["help"]
 
 
 def test_a_missing_key_and_a_bad_key_in_a_spec():
     with pytest.raises(ValueError, match="no field 'epoch'"):
-        specs.build(specs.CollapseTrain, {"epoch": 3})
-    spec = specs.build(specs.CollapseRun, {"train": {"epochs": 3}, "classes": [0, 1]})
-    assert spec.train.epochs == 3 and spec.train.batch_size == specs.CollapseTrain().batch_size and spec.classes == (0, 1)
+        specs.build(CollapseTrain, {"epoch": 3})
+    spec = specs.build(CollapseRun, {"train": {"epochs": 3}, "classes": [0, 1]})
+    assert spec.train.epochs == 3 and spec.train.batch_size == CollapseTrain().batch_size and spec.classes == (0, 1)
 
 
 def test_snakemake_rejects_bad_params_before_any_job(tmp_path):

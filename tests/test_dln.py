@@ -8,6 +8,7 @@ import pytest
 import scipy.linalg
 import torch
 
+from lowdim.studies.dln.params import DlnProgressiveJob
 from lowdim.metrics import principal_angles
 from lowdim.models.linear import DeepLinear
 from lowdim.models.factors import Chain as Factors, compress
@@ -134,7 +135,7 @@ def test_progressive_reproduces_the_authors_notebook(tmp_path):
         "output_scale": 100.0, "lr": 0.1, "lr_min": 0.01, "epochs": 5000, "tol": 1e-11, "loss": "mse",
         "record_every": 10, "checkpoint_every": 1000}}
     out = tmp_path / "t.parquet"
-    progressive(specs.build(specs.DlnProgressiveJob, spec), "linear-L5", str(out), str(tmp_path / "ck.pt"))
+    progressive(specs.build(DlnProgressiveJob, spec), "linear-L5", str(out), str(tmp_path / "ck.pt"))
     df = tables.read(out)
     fit = progressive_fits(df).iloc[0]
     assert fit["converged"] == 2 and 0.25 < fit["rate_median"] < 0.32 and fit["compression_r2_min"] > 0.99

@@ -8,7 +8,8 @@ import scipy.linalg
 import torch
 
 from lowdim.metrics import ClassStats, compression, discrimination, nc1
-from lowdim.metrics.streaming import layer_metrics, stream
+from lowdim.metrics.collapse import layer_metrics
+from lowdim.metrics.streaming import stream
 
 
 def planted(k=5, d=30, n=40, spread=3.0, noise=1.0, seed=0, balanced=True):

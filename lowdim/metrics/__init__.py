@@ -9,7 +9,7 @@ from importlib import import_module
 _WHERE = {
     "compression": "collapse", "discrimination": "collapse", "nc1": "collapse", "nc2": "collapse", "nc3": "collapse",
     "nc4": "collapse", "numerical_rank": "collapse", "geometric_fit": "fits", "linear_fit": "fits",
-    "ClassStats": "streaming", "collapse_metrics": "streaming", "layer_metrics": "streaming", "stream": "streaming",
+    "ClassStats": "streaming", "collapse_metrics": "collapse", "layer_metrics": "collapse", "stream": "streaming",
     "principal_angles": "subspace",
 }
 __all__ = sorted(_WHERE)

@@ -161,3 +161,25 @@ def compression(features, labels, num_classes: int | None = None) -> float:
 def discrimination(features, labels, num_classes: int | None = None) -> float:
     """D = 1 - max_{k != k'} cos(mu_k, mu_k') of the uncentred class means (Wang et al. 2023)."""
     return discrimination_from_means(_as_stats(features, labels, num_classes).means)
+
+
+def layer_metrics(stats: ClassStats) -> dict[str, float]:
+    """The layerwise metrics one layer's statistics determine (rank only when its Gram was kept)."""
+    out = {
+        "nc1": nc1_from_stats(stats),
+        "compression": compression_from_stats(stats),
+        "discrimination": discrimination_from_means(stats.means),
+    }
+    if stats.gram is not None:
+        out["numerical_rank"] = float(numerical_rank_from_gram(stats.gram))
+    return out
+
+
+def collapse_metrics(stats: ClassStats, classifier: np.ndarray) -> dict[str, float]:
+    """NC1-NC4 of the classifier's input layer (Papyan et al. 2020) given the head's rows (K, d)."""
+    return {
+        "nc1": nc1_from_stats(stats),
+        **nc2_from_means(stats.centred_means),
+        "nc3": nc3_from_means(stats.centred_means, classifier),
+        "nc4": stats.ncc_mismatch / stats.n,
+    }

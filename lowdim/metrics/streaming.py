@@ -126,30 +126,3 @@ def stream(batches, num_classes: int, max_gram_dim: int = 0) -> list[ClassStats]
         for i, (s, h) in enumerate(zip(stats, feats)):
             s.update_within(h, y, logits if i == len(stats) - 1 else None)
     return stats
-
-
-def layer_metrics(stats: ClassStats) -> dict[str, float]:
-    """The layerwise metrics one layer's statistics determine (rank only when its Gram was kept)."""
-    from lowdim.metrics.collapse import (compression_from_stats, discrimination_from_means, nc1_from_stats,
-                                         numerical_rank_from_gram)
-
-    out = {
-        "nc1": nc1_from_stats(stats),
-        "compression": compression_from_stats(stats),
-        "discrimination": discrimination_from_means(stats.means),
-    }
-    if stats.gram is not None:
-        out["numerical_rank"] = float(numerical_rank_from_gram(stats.gram))
-    return out
-
-
-def collapse_metrics(stats: ClassStats, classifier: np.ndarray) -> dict[str, float]:
-    """NC1-NC4 of the classifier's input layer (Papyan et al. 2020) given the head's rows (K, d)."""
-    from lowdim.metrics.collapse import nc1_from_stats, nc2_from_means, nc3_from_means
-
-    return {
-        "nc1": nc1_from_stats(stats),
-        **nc2_from_means(stats.centred_means),
-        "nc3": nc3_from_means(stats.centred_means, classifier),
-        "nc4": stats.ncc_mismatch / stats.n,
-    }

@@ -8,7 +8,8 @@ checks ranges and names the offending key; ``tests/test_specs.py`` keeps both in
 
 Steps receive their parameters as these objects: the CLI builds them from the JSON a rule passes
 (:func:`build`), so a study function reads ``spec.train.epochs``, with types and help one jump away.
-``lowdim.specs.params`` holds the blocks of params.yaml, ``lowdim.specs.jobs`` the specs of single steps.
+``lowdim.specs.params`` holds the shared blocks of params.yaml and assembles the whole file from the
+study registry; each study's block and the specs of its single steps live in ``lowdim/studies/<study>/params.py``.
 """
 
 from __future__ import annotations
@@ -17,19 +18,34 @@ from typing import Mapping
 
 from lowdim.specs import base
 from lowdim.specs.base import as_dict, build, convert, param
-from lowdim.specs.jobs import *  # noqa: F401,F403
 from lowdim.specs.params import *  # noqa: F401,F403
-from lowdim.specs.params import Params
+from lowdim.specs.params import params_class
 
 
-def complete(data: Mapping, cls: type = Params) -> dict:
+def complete(data: Mapping, cls: type | None = None) -> dict:
     """``data`` (a parsed params file) with every missing key filled in from the defaults."""
-    return base.complete(data, cls)
+    return base.complete(data, cls or params_class())
 
 
-def help_text(cls: type = Params) -> list[str]:
+def generated_by() -> list[str]:
+    """The keys of params ``data`` that configure a dataset's generator or reader (its blocks, not its switches)."""
+    import dataclasses
+
+    from lowdim.specs.params import Data
+
+    return [f.name for f in dataclasses.fields(Data) if dataclasses.is_dataclass(f.default_factory)
+            if f.default_factory is not dataclasses.MISSING]
+
+
+def help_text(cls: type | None = None) -> list[str]:
     """``dotted.key: help (default ...)`` for every leaf parameter."""
-    return base.help_text(cls)
+    return base.help_text(cls or params_class())
+
+
+def __getattr__(name: str):
+    if name == "Params":  # built on first use (lowdim.specs.params)
+        return params_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["Params", "as_dict", "build", "complete", "convert", "help_text", "param"]

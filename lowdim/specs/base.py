@@ -10,15 +10,18 @@ from dataclasses import field
 from typing import Any, Mapping
 
 
-def param(default: Any, help: str) -> Any:
-    """A field with a default and its one-line help (``dataclasses.fields(cls)[i].metadata["help"]``)."""
+def param(default: Any, help: str, **schema: Any) -> Any:
+    """A field with a default, its one-line help and its constraints (``schema``: JSON Schema keywords in
+    snake_case, e.g. ``minimum=1``, ``enum=["mlp", "hybrid"]``, ``min_items=1``, ``items={"minimum": 0}``),
+    from which ``lowdim.specs.schema`` writes the params schema."""
+    meta = {"help": help, "schema": schema}
     if isinstance(default, (dict, list)):
-        return field(default_factory=lambda: copy.deepcopy(default), metadata={"help": help})
-    return field(default=default, metadata={"help": help})
+        return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
+    return field(default=default, metadata=meta)
 
 
 def nested(cls: type, help: str) -> Any:
-    return field(default_factory=cls, metadata={"help": help})
+    return field(default_factory=cls, metadata={"help": help, "schema": {}})
 
 
 def _hint_of(hint: Any, value: Any) -> Any:

@@ -62,7 +62,7 @@ rule adapt_figure:
         code=lambda wc: code(f"adapt figure-{wc.figure}"),
     output:
         pdf=paths.figure("adapt", "{figure}", "pdf"),
-        png=report(paths.figure("adapt", "{figure}", "png"), caption="../report/adapt.rst", category="adapt"),
+        png=report(paths.figure("adapt", "{figure}", "png"), caption="../../lowdim/studies/adapt/report.rst", category="adapt"),
     params:
         rank=AD["rank"],
         rank_samples=AD["rank_samples"],
@@ -82,6 +82,3 @@ rule adapt:
     input:
         rules.adapt_table.output,
         [paths.figure("adapt", f, ext) for f in AD_FIGURES for ext in ("pdf", "png")],
-
-
-DVC_STAGES["adapt"] = list(rules.adapt.input)

@@ -4,7 +4,6 @@ from lowdim.studies import collapse as collapse_study
 
 COLLAPSE = config["collapse"]
 COLLAPSE_RUN = collapse_study.RUN
-TRAIN_RES = config["resources"]["train"]
 
 
 wildcard_constraints:
@@ -142,7 +141,7 @@ rule collapse_figure:
         code=lambda wc: code(f"collapse figure-{wc.figure}"),
     output:
         pdf=paths.figure("collapse", "{figure}", "pdf"),
-        png=report(paths.figure("collapse", "{figure}", "png"), caption="../report/collapse.rst", category="collapse"),
+        png=report(paths.figure("collapse", "{figure}", "png"), caption="../../lowdim/studies/collapse/report.rst", category="collapse"),
     params:
         models=spec(COLLAPSE["models"]),
     wildcard_constraints:
@@ -166,7 +165,7 @@ rule collapse_umap:
         code=code("collapse figure-umap"),
     output:
         pdf=paths.figure("collapse", "umap", "pdf"),
-        png=report(paths.figure("collapse", "umap", "png"), caption="../report/collapse.rst", category="collapse"),
+        png=report(paths.figure("collapse", "umap", "png"), caption="../../lowdim/studies/collapse/report.rst", category="collapse"),
     params:
         spec=spec({**collapse_study.features_spec(config, next(iter(COLLAPSE["models"])), "standard"), "umap": COLLAPSE["umap"]}),
         runs=collapse_study.umap_runs(COLLAPSE),
@@ -188,6 +187,3 @@ rule collapse:
     input:
         rules.collapse_table.output,
         [paths.figure("collapse", f, ext) for f in ("training", "layerwise", "transfer", "umap") for ext in ("pdf", "png")],
-
-
-DVC_STAGES["collapse"] = list(rules.collapse.input)

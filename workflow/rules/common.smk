@@ -1,5 +1,7 @@
-# Settings shared by every rules file. Helper functions live in lowdim/pipeline.py.
+# Settings shared by every rules file (each study's rules file may be left out without breaking another).
+# Helper functions live in lowdim/pipeline.py.
 from lowdim.pipeline import code, print_rule_times, spec, study_spec
+from lowdim.studies import STUDIES, datasets as study_datasets
 
 
 wildcard_constraints:
@@ -22,5 +24,9 @@ CONDA_ENV = "../envs/lowdim.yaml"
 #: the jobs it waits on. It reorders jobs only: it cannot make a run shorter than its core-seconds / cores.
 LONG_JOB = 10
 
-#: DVC stage -> the Snakemake targets it wraps (committed to dvc.lock after a run).
+#: Resources of every training job (the slurm profile maps gpu, mem_mb, runtime, cpus).
+TRAIN_RES = config["resources"]["train"]
+
+#: DVC stage -> the Snakemake targets it wraps (committed to dvc.lock after a run): "prepare", each study's rule
+#: of the same name (its outputs) and "claims".
 DVC_STAGES = {}

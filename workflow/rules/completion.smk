@@ -118,7 +118,7 @@ rule completion_figure:
         code=lambda wc: code(f"completion figure-{wc.figure}"),
     output:
         pdf=paths.figure("completion", "{figure}", "pdf"),
-        png=report(paths.figure("completion", "{figure}", "png"), caption="../report/completion.rst", category="completion"),
+        png=report(paths.figure("completion", "{figure}", "png"), caption="../../lowdim/studies/completion/report.rst", category="completion"),
     wildcard_constraints:
         figure="width|speed|movielens",
     log:
@@ -135,6 +135,3 @@ rule completion:
     input:
         rules.completion_table.output,
         [paths.figure("completion", f, ext) for f in ("width", "speed", "movielens") for ext in ("pdf", "png")],
-
-
-DVC_STAGES["completion"] = list(rules.completion.input)

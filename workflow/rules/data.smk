@@ -1,6 +1,7 @@
 # Dataset preparation: one compact .npz per dataset under data/prepared (a DVC output).
 
-DATASETS_USED = sorted(set(config["collapse"]["datasets"]) | {"movielens100k", "stsb", *config["rhm"]["datasets"]})  # + completion, adapt, rhm (the DLN study draws its own data)
+#: every dataset a registered study prepares (lowdim.studies.datasets: each study says which, from its params)
+DATASETS_USED = sorted({d for s in STUDIES for d in study_datasets(s, config)})
 
 
 rule prepare_data:

@@ -108,7 +108,7 @@ rule dln_figure:
         code=lambda wc: code(f"dln figure-{wc.figure}"),
     output:
         pdf=paths.figure("dln", "{figure}", "pdf"),
-        png=report(paths.figure("dln", "{figure}", "png"), caption="../report/dln.rst", category="dln"),
+        png=report(paths.figure("dln", "{figure}", "png"), caption="../../lowdim/studies/dln/report.rst", category="dln"),
     wildcard_constraints:
         figure="progressive|spectra|trajectories",
     log:
@@ -125,6 +125,3 @@ rule dln:
     input:
         rules.dln_table.output,
         [paths.figure("dln", f, ext) for f in ("progressive", "spectra", "trajectories") for ext in ("pdf", "png")],
-
-
-DVC_STAGES["dln"] = list(rules.dln.input)

@@ -71,7 +71,7 @@ rule rhm_figure:
         code=lambda wc: code(f"rhm figure-{wc.figure}"),
     output:
         pdf=paths.figure("rhm", "{figure}", "pdf"),
-        png=report(paths.figure("rhm", "{figure}", "png"), caption="../report/rhm.rst", category="rhm"),
+        png=report(paths.figure("rhm", "{figure}", "png"), caption="../../lowdim/studies/rhm/report.rst", category="rhm"),
     wildcard_constraints:
         figure="|".join(RHM_FIGURES),
     benchmark:
@@ -93,7 +93,7 @@ rule rhm_examples:
         code=code("rhm figure-examples"),
     output:
         pdf=paths.figure("rhm", "examples_{dataset}", "pdf"),
-        png=report(paths.figure("rhm", "examples_{dataset}", "png"), caption="../report/rhm.rst", category="rhm"),
+        png=report(paths.figure("rhm", "examples_{dataset}", "png"), caption="../../lowdim/studies/rhm/report.rst", category="rhm"),
     wildcard_constraints:
         dataset="|".join(RHM["datasets"]),
     benchmark:
@@ -114,7 +114,7 @@ rule rhm_splits:
         code=code("rhm figure-splits"),
     output:
         pdf=paths.figure("rhm", "splits_{dataset}", "pdf"),
-        png=report(paths.figure("rhm", "splits_{dataset}", "png"), caption="../report/rhm_splits.rst", category="rhm"),
+        png=report(paths.figure("rhm", "splits_{dataset}", "png"), caption="../../lowdim/studies/rhm/report_splits.rst", category="rhm"),
     wildcard_constraints:
         dataset="|".join(RHM_SPLIT_SOURCES) or "inria_spacenet",
     benchmark:
@@ -134,7 +134,7 @@ rule rhm_scenes:
         code=code("rhm figure-scenes"),
     output:
         pdf=paths.figure("rhm", "scenes", "pdf"),
-        png=report(paths.figure("rhm", "scenes", "png"), caption="../report/rhm.rst", category="rhm"),
+        png=report(paths.figure("rhm", "scenes", "png"), caption="../../lowdim/studies/rhm/report.rst", category="rhm"),
     params:
         spec=spec(config["data"]["overhead"]),
     benchmark:
@@ -152,6 +152,3 @@ rule rhm:
     input:
         rules.rhm_table.output,
         [paths.figure("rhm", f, ext) for f in list(RHM_FIGURES) + RHM_EXTRA for ext in ("pdf", "png")],
-
-
-DVC_STAGES["rhm"] = list(rules.rhm.input)

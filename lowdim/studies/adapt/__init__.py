@@ -8,7 +8,24 @@ singular values of each adapted layer's Delta W, early vs late subspace angles.
 
 from __future__ import annotations
 
+from lowdim.studies.adapt.params import Adapt as PARAMS, check as check_params  # noqa: F401 - the adapt block of params.yaml and its rules
+
 STUDY = "adapt"
+
+#: ``python -m lowdim adapt <step>``: step -> "module:function" within this package (its Snakemake rules call them)
+STEPS = {
+    "finetune": "experiments:finetune",
+    "aggregate": "analyze:aggregate",
+    "figure-samples": "figures:samples",
+    "figure-ranks": "figures:ranks",
+    "figure-curves": "figures:curves",
+    "figure-spectra": "figures:spectra",
+}
+
+#: its DVC stage (dvc.yaml, written by ``python -m lowdim dvc yaml``): params keys besides ``adapt`` (``params``), the
+#: keys choosing its datasets (``dataset_keys``, for the prepare stage) and its curves' axes (``plot``)
+DVC = {"plot": ("n", "dev_pearson")}
+
 METHODS = ("lora", "deep_lora", "deep_lora_compressed")
 
 
@@ -36,3 +53,8 @@ def parse_job(job: str) -> tuple[str, int, int]:
 
 def job_spec(params: dict) -> dict:
     return {"device": params["device"], STUDY: params[STUDY]}
+
+
+def datasets(params: dict) -> list[str]:
+    """The datasets this study prepares (rule prepare_data): GLUE STS-B."""
+    return ["stsb"]

@@ -22,8 +22,7 @@ from lowdim.errors import LowdimError
 from lowdim.metrics.subspace import principal_angles
 from lowdim.models.adapters import adapt, adapters, compress_adapters, param_groups
 from lowdim.studies.adapt import parse_job, row
-from lowdim.specs.jobs import AdaptJob
-from lowdim.specs.params import Adapt
+from lowdim.studies.adapt.params import Adapt, AdaptJob
 from lowdim.train import Checkpointer, fit, pick_device, seed_everything
 
 def model_path(name: str) -> str:

@@ -9,9 +9,29 @@ aggregate -> four figures.
 
 from __future__ import annotations
 
+from lowdim.studies.collapse.params import Collapse as PARAMS, check as check_params  # noqa: F401 - the collapse block of params.yaml and its rules
+
 from typing import Mapping
 
 STUDY = "collapse"
+
+#: ``python -m lowdim collapse <step>``: step -> "module:function" within this package (its Snakemake rules call them)
+STEPS = {
+    "train": "experiments:train",
+    "features": "analyze:features",
+    "metrics": "analyze:metrics",
+    "transfer": "analyze:transfer",
+    "aggregate": "analyze:aggregate",
+    "figure-training": "figures:training",
+    "figure-layerwise": "figures:layerwise",
+    "figure-umap": "figures:umap",
+    "figure-transfer": "figures:transfer",
+}
+
+#: its DVC stage (dvc.yaml, written by ``python -m lowdim dvc yaml``): params keys besides ``collapse`` (``params``), the
+#: keys choosing its datasets (``dataset_keys``, for the prepare stage) and its curves' axes (``plot``)
+DVC = {"dataset_keys": ("collapse.datasets",), "plot": ("layer", "compression")}
+
 RUN = "{dataset}/{model}-{head}/s{seed}"
 TRAIN_HEADS = ("standard", "normalized")
 
@@ -68,3 +88,8 @@ def row(run: str, exp: str, step: int, layer: int | None, metric: str, value: fl
     return {"study": STUDY, "experiment": experiment(r["head"], exp), "model": f"{r['model']}-{r['head']}",
             "dataset": r["dataset"], "seed": r["seed"], "step": step, "step_unit": "epoch", "layer": layer,
             "metric": metric, "value": value}
+
+
+def datasets(params: dict) -> list[str]:
+    """The datasets this study prepares (rule prepare_data): every dataset the study trains on."""
+    return list(params[STUDY]["datasets"])

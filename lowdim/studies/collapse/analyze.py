@@ -9,8 +9,7 @@ from lowdim import tables
 from lowdim.config import params_hash
 from lowdim.io import write_atomic, write_json, write_npz
 from lowdim.metrics.fits import geometric_fit, linear_fit
-from lowdim.specs.jobs import CollapseRun
-from lowdim.specs.params import CollapseModel
+from lowdim.studies.collapse.params import CollapseModel, CollapseRun
 from lowdim.studies.collapse import row
 
 
@@ -46,7 +45,7 @@ def load_stats(path: str) -> list:
 
 def metrics(spec: CollapseRun, run: str, stats_path: str, history_path: str, out: str) -> None:
     """Layerwise NC1, compression, discrimination and numerical rank after training, plus the history."""
-    from lowdim.metrics.streaming import layer_metrics
+    from lowdim.metrics.collapse import layer_metrics
 
     hist = tables.read(history_path)
     final = int(hist["step"].max())

@@ -12,10 +12,11 @@ from lowdim import tables
 from lowdim.config import params_hash
 from lowdim.data.tensors import Classification
 from lowdim.io import write_torch
-from lowdim.metrics.streaming import collapse_metrics, stream
+from lowdim.metrics.collapse import collapse_metrics
+from lowdim.metrics.streaming import stream
 from lowdim.models import build
 from lowdim.studies.collapse import STUDY, parse_run, row
-from lowdim.specs.jobs import CollapseRun
+from lowdim.studies.collapse.params import CollapseRun
 from lowdim.train import Checkpointer, fit, pick_device, seed_everything
 from lowdim.train.loop import index_batches
 

@@ -6,8 +6,7 @@ import numpy as np
 
 from lowdim import tables
 from lowdim.figures import plt, save, seed_band
-from lowdim.specs.jobs import CollapseRun
-from lowdim.specs.params import CollapseModel
+from lowdim.studies.collapse.params import CollapseModel, CollapseRun
 from lowdim.studies.collapse.analyze import layer_fits
 
 NC_TITLES = {

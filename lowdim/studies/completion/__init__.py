@@ -14,7 +14,24 @@ Three experiments, each a Snakemake job (or one job per setting):
 
 from __future__ import annotations
 
+from lowdim.studies.completion.params import Completion as PARAMS, check as check_params  # noqa: F401 - the completion block of params.yaml and its rules
+
 STUDY = "completion"
+
+#: ``python -m lowdim completion <step>``: step -> "module:function" within this package (its Snakemake rules call them)
+STEPS = {
+    "depth-width": "experiments:depth_width",
+    "speed": "experiments:speed",
+    "movielens": "experiments:movielens",
+    "aggregate": "analyze:aggregate",
+    "figure-width": "figures:width",
+    "figure-speed": "figures:speed",
+    "figure-movielens": "figures:movielens",
+}
+
+#: its DVC stage (dvc.yaml, written by ``python -m lowdim dvc yaml``): params keys besides ``completion`` (``params``), the
+#: keys choosing its datasets (``dataset_keys``, for the prepare stage) and its curves' axes (``plot``)
+DVC = {"plot": ("width", "test_error")}
 
 
 def row(experiment: str, model: str, dataset: str, seed: int, step: int, metric: str, value: float) -> dict:
@@ -22,10 +39,25 @@ def row(experiment: str, model: str, dataset: str, seed: int, step: int, metric:
             "step": int(step), "step_unit": "iteration", "layer": None, "metric": metric, "value": float(value)}
 
 
+def depth_width_job(depth: int, width: int) -> str:
+    return f"L{depth}-w{width}"
+
+
+def depth_width_of(model: str) -> tuple[int, int]:
+    """(depth, width) of a :func:`depth_width_job` name ("L3-w20")."""
+    depth, width = model.removeprefix("L").split("-w")
+    return int(depth), int(width)
+
+
 def depth_width_jobs(cfg: dict) -> list[str]:
-    return [f"L{d}-w{w}" for d in cfg["depth_width"]["depths"] for w in cfg["depth_width"]["widths"]]
+    return [depth_width_job(d, w) for d in cfg["depth_width"]["depths"] for w in cfg["depth_width"]["widths"]]
 
 
 def job_spec(params: dict, experiment: str) -> dict:
     """What a job of ``experiment`` depends on: the device, the seeds and its own block."""
     return {"device": params["device"], "seeds": params[STUDY]["seeds"], experiment: params[STUDY][experiment]}
+
+
+def datasets(params: dict) -> list[str]:
+    """The datasets this study prepares (rule prepare_data): MovieLens-100K (the synthetic settings are drawn in the jobs)."""
+    return ["movielens100k"]

@@ -16,7 +16,7 @@ from lowdim.io import write_json
 from lowdim.studies.completion import row
 from lowdim.studies.completion.core import (Observations, als, compressed_chain, factor_predict, full_chain, narrow_chain,
                                             relative_error, rmse, synthetic, train_chain)
-from lowdim.specs.jobs import CompletionDepthWidthJob, CompletionMovielensJob, CompletionSpeedJob
+from lowdim.studies.completion.params import CompletionDepthWidthJob, CompletionMovielensJob, CompletionSpeedJob
 from lowdim.train import pick_device
 
 
@@ -65,15 +65,20 @@ def _time_to(history: list[dict], metric: str, level: float) -> float | None:
     return None if h is None else h["seconds"]
 
 
-def _methods_summary(histories: dict[str, list[dict]], metric: str, level: float, reference: str) -> dict:
+def _methods_summary(histories: dict[str, list[dict]], metric: str, level: float, reference: str,
+                     kinds: dict[str, dict] | None = None) -> dict:
+    """Per run: its final and best ``metric``, its seconds, when it first reached ``level`` (``reached``: iterations
+    and seconds, or None) and its speed-up over ``reference``; ``kinds``: per run, what it is (method, rank, gamma)."""
     summary: dict = {}
     for name, hist in histories.items():
         last, reached = hist[-1], _reach(hist, metric, level)
-        summary[name] = {"iterations": int(last["step"]), f"final_{metric}": float(np.mean(last[metric])),
+        summary[name] = {**(kinds or {}).get(name, {"method": name}), "iterations": int(last["step"]), f"final_{metric}": float(np.mean(last[metric])),
                          f"best_{metric}": float(min(np.mean(h[metric]) for h in hist)),
                          "seconds": float(last["seconds"]), "seconds_per_iteration": float(last["seconds"] / last["step"]),
                          f"seconds_to_{metric}_{level:g}": None if reached is None else reached["seconds"],
-                         f"iterations_to_{metric}_{level:g}": None if reached is None else int(reached["step"])}
+                         f"iterations_to_{metric}_{level:g}": None if reached is None else int(reached["step"]),
+                         "reached": None if reached is None else {"metric": metric, "level": level,
+                                                                   "iterations": int(reached["step"]), "seconds": reached["seconds"]}}
     ref = summary[reference][f"seconds_to_{metric}_{level:g}"]
     for name in histories:
         t = summary[name][f"seconds_to_{metric}_{level:g}"]
@@ -98,13 +103,15 @@ def speed(spec: CompletionSpeedJob, out: str, timing_out: str, summary_out: str,
                            p.record_every, p.tol, Path(checkpoint_dir) / f"{name}.pt", [spec, name])
 
     full = full_chain(train.shape, d, depth, eps, seeds).to(device)
-    histories = {}
+    histories, kinds = {}, {}
     for r_hat in p.ranks:
         for gamma in p.gammas:
             comp = compressed_chain(full, train, r_hat, eps)
             histories[f"compressed-r{r_hat}-g{gamma:g}"] = run(f"compressed-r{r_hat}-g{gamma:g}", comp, p.lr, gamma)
+            kinds[f"compressed-r{r_hat}-g{gamma:g}"] = {"method": "compressed", "rank": r_hat, "gamma": gamma}
         narrow = narrow_chain(train.shape, 2 * r_hat, depth, eps, seeds).to(device)
         histories[f"narrow-r{r_hat}"] = run(f"narrow-r{r_hat}", narrow, p.lr)
+        kinds[f"narrow-r{r_hat}"] = {"method": "narrow", "rank": r_hat}
     histories["full"] = run("full", full, p.lr)
     if p.shallow_lr is not None:  # the depth-2 full-width factorization (null: left out)
         histories["shallow"] = run("shallow", full_chain(train.shape, d, 2, eps, seeds).to(device), p.shallow_lr)
@@ -120,7 +127,7 @@ def speed(spec: CompletionSpeedJob, out: str, timing_out: str, summary_out: str,
         timing += t_
     tables.write(tables.frame(rows, params_hash(spec)), out)
     tables.write(tables.frame(timing, params_hash(spec)), timing_out)
-    write_json(summary_out, _methods_summary(histories, "test_error", p.reach_error, "full"))
+    write_json(summary_out, _methods_summary(histories, "test_error", p.reach_error, "full", kinds))
 
 
 def split_ratings(data: dict, test: float, seed: int) -> tuple[Observations, Observations, float]:

@@ -13,13 +13,47 @@ Three experiments, one Snakemake rule per job:
 
 from __future__ import annotations
 
+from lowdim.studies.dln.params import Dln as PARAMS, check as check_params  # noqa: F401 - the dln block of params.yaml and its rules
+
 STUDY = "dln"
+
+#: ``python -m lowdim dln <step>``: step -> "module:function" within this package (its Snakemake rules call them)
+STEPS = {
+    "progressive": "experiments:progressive",
+    "invariant": "experiments:invariant",
+    "compressed": "experiments:compressed",
+    "aggregate": "analyze:aggregate",
+    "figure-progressive": "figures:progressive",
+    "figure-spectra": "figures:spectra",
+    "figure-trajectories": "figures:trajectories",
+}
+
+#: its DVC stage (dvc.yaml, written by ``python -m lowdim dvc yaml``): params keys besides ``dln`` (``params``), the
+#: keys choosing its datasets (``dataset_keys``, for the prepare stage) and its curves' axes (``plot``)
+DVC = {"plot": ("layer", "compression")}
 
 
 def row(experiment: str, model: str, dataset: str, seed: int, step: int, layer: int | None, metric: str,
         value: float, unit: str = "iteration") -> dict:
     return {"study": STUDY, "experiment": experiment, "model": model, "dataset": dataset, "seed": int(seed),
             "step": int(step), "step_unit": unit, "layer": layer, "metric": metric, "value": float(value)}
+
+
+def lowrank(dim: int, rank: int) -> str:
+    """The table's ``dataset`` of the invariant and compressed experiments: a dim x dim rank-r target."""
+    return f"lowrank{dim}r{rank}"
+
+
+def lowrank_of(dataset: str) -> tuple[int, int]:
+    """(dim, rank) of a :func:`lowrank` name."""
+    dim, rank = dataset.removeprefix("lowrank").split("r")
+    return int(dim), int(rank)
+
+
+def depth_of(model: str) -> tuple[str, int]:
+    """(activation, depth) of a progressive job's name (:func:`progressive_jobs`: "linear-L4")."""
+    activation, depth = model.rsplit("-L", 1)
+    return activation, int(depth)
 
 
 def progressive_jobs(cfg: dict) -> list[str]:

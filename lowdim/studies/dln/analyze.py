@@ -10,6 +10,7 @@ import pandas as pd
 from lowdim import tables
 from lowdim.io import write_atomic, write_json
 from lowdim.metrics.fits import common_profile, geometric_fit, linear_fit
+from lowdim.studies.dln import depth_of
 
 
 def progressive_fits(df: pd.DataFrame) -> pd.DataFrame:
@@ -24,7 +25,7 @@ def progressive_fits(df: pd.DataFrame) -> pd.DataFrame:
     conv = df[(df["experiment"] == "progressive") & (df["metric"] == "converged")]
     out = []
     for model, g in prog.groupby("model"):
-        depth = int(model.split("-L")[1])
+        activation, depth = depth_of(model)
         piv = {m: g[g["metric"] == m].pivot_table(index="seed", columns="layer", values="value").sort_index(axis=1)
                for m in ("compression", "discrimination")}
         comp = piv["compression"].loc[:, [c for c in piv["compression"].columns if c <= depth]]
@@ -33,7 +34,7 @@ def progressive_fits(df: pd.DataFrame) -> pd.DataFrame:
         profile = common_profile(disc.to_numpy())
         line = linear_fit(disc.columns.to_numpy(float), profile)
         out.append({
-            "model": model, "activation": model.split("-L")[0], "depth": depth, "seeds": len(comp),
+            "model": model, "activation": activation, "depth": depth, "seeds": len(comp),
             "converged": int(conv[conv["model"] == model]["value"].sum()),
             "rate_median": float(np.median([f["rate"] for f in per_seed])),
             "rate_max": float(np.max([f["rate"] for f in per_seed])),

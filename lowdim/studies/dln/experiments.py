@@ -27,9 +27,8 @@ from lowdim.metrics.subspace import principal_angles
 from lowdim.models.factors import Chain, compress
 from lowdim.models.linear import DeepLinear, orthogonal
 from lowdim.specs import as_dict
-from lowdim.specs.jobs import DlnCompressedJob, DlnInvariantJob, DlnProgressiveJob
-from lowdim.specs.params import DlnProgressive
-from lowdim.studies.dln import row
+from lowdim.studies.dln.params import DlnCompressedJob, DlnInvariantJob, DlnProgressive, DlnProgressiveJob
+from lowdim.studies.dln import lowrank, row
 from lowdim.train import Checkpointer, fit, pick_device
 
 DATASET = "orthogonal_samples"
@@ -165,9 +164,9 @@ def invariant(spec: DlnInvariantJob, job: str, out: str, checkpoint: str) -> Non
             if step == 0:  # orthogonal init: one cluster spanning everything, no angle to speak of
                 metrics = {m: v for m, v in metrics.items() if not m.startswith("angle")}
             for metric, value in metrics.items():
-                rows.append(row("invariant", job, f"lowrank{p.dim}r{p.rank}", seed, step, layer + 1, metric, value))
+                rows.append(row("invariant", job, lowrank(p.dim, p.rank), seed, step, layer + 1, metric, value))
         if step:
-            rows.append(row("invariant", job, f"lowrank{p.dim}r{p.rank}", seed, step, None, "loss",
+            rows.append(row("invariant", job, lowrank(p.dim, p.rank), seed, step, None, "loss",
                             history[step - 1]["loss"]))
     tables.write(tables.frame(rows, params_hash(spec)), out)
 
@@ -219,9 +218,9 @@ def _compressed_seed(spec: DlnCompressedJob, seed: int, checkpoint_dir: Path) ->
             if "error" in h:
                 for metric in ("error", "deviation"):
                     if metric in h:
-                        rows.append(row("compressed", name, f"lowrank{d}r{r}", seed, h["epoch"], None, metric, h[metric]))
-                rows.append(row("compressed", name, f"lowrank{d}r{r}", seed, h["epoch"], None, "loss", h["loss"]))
-                timing.append(row("compressed", name, f"lowrank{d}r{r}", seed, h["epoch"], None, "seconds", h["seconds"]))
+                        rows.append(row("compressed", name, lowrank(d, r), seed, h["epoch"], None, metric, h[metric]))
+                rows.append(row("compressed", name, lowrank(d, r), seed, h["epoch"], None, "loss", h["loss"]))
+                timing.append(row("compressed", name, lowrank(d, r), seed, h["epoch"], None, "seconds", h["seconds"]))
         last = history[-1]
         timed = [h for h in history if "seconds" in h]
         summary[name] = {"iterations": last["epoch"], "final_loss": last["loss"],

@@ -15,7 +15,25 @@ column is ``<source>/<domain>`` (:func:`key`).
 
 from __future__ import annotations
 
+from lowdim.studies.rhm.params import Rhm as PARAMS  # noqa: F401 - the rhm block of params.yaml
+
 STUDY = "rhm"
+
+#: ``python -m lowdim rhm <step>``: step -> "module:function" within this package (its Snakemake rules call them)
+STEPS = {
+    "train": "experiments:train",
+    "aggregate": "analyze:aggregate",
+    "figure-domains": "figures:domains",
+    "figure-invariance": "figures:invariance",
+    "figure-examples": "figures:examples",
+    "figure-scenes": "figures:scenes",
+    "figure-splits": "figures:splits",
+}
+
+#: its DVC stage (dvc.yaml, written by ``python -m lowdim dvc yaml``): params keys besides ``rhm`` (``params``), the
+#: keys choosing its datasets (``dataset_keys``, for the prepare stage) and its curves' axes (``plot``)
+DVC = {"params": ("data.overhead", "data.inria", "data.inria_spacenet"), "dataset_keys": ("rhm.datasets",), "plot": ("strength", "iou")}
+
 METHODS = ("none", "jitter", "histeq", "grayworld", "rhm", "oracle")
 #: each data source, as the scorecard, the figures and the README name it
 SOURCES = {
@@ -59,3 +77,8 @@ def job_spec(params: dict, dataset: str) -> dict:
     nothing of the others)."""
     return {"device": params["device"], "dataset": dataset,
             STUDY: {k: v for k, v in params[STUDY].items() if k != "datasets"}}
+
+
+def datasets(params: dict) -> list[str]:
+    """The datasets this study prepares (rule prepare_data): each data source of ``rhm.datasets``."""
+    return list(params[STUDY]["datasets"])

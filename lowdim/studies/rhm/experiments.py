@@ -16,8 +16,7 @@ from lowdim.data.photometric import equalize, gray_world, match_histograms
 from lowdim.data.registry import load
 from lowdim.io import write_npz
 from lowdim.models.unet import UNet
-from lowdim.specs.jobs import RhmJob
-from lowdim.specs.params import Rhm
+from lowdim.studies.rhm.params import Rhm, RhmJob
 from lowdim.studies.rhm import row
 from lowdim.train import Checkpointer, fit, pick_device, seed_everything
 from lowdim.train.loop import epoch_generator, index_batches
