@@ -148,3 +148,18 @@ def test_a_new_study_is_its_folder_its_rules_file_and_one_registry_line(tmp_path
     claims = pd.read_parquet(tmp_path / "claims.parquet")
     assert claims[["claim", "study", "verdict"]].values.tolist() == [["toy_counts_up", "toy", "yes"]]
     assert "**toy_counts_up**: The toy counts up." in (tmp_path / "claims.md").read_text()
+
+
+def test_any_study_can_be_left_out(tmp_path):
+    """Dropping a study's registry line leaves a working pipeline without it (no rules file uses another's)."""
+    project = make_project(tmp_path / "p")
+    registry = project / "lowdim/studies/__init__.py"
+    registry.write_text(registry.read_text().replace('    "collapse",\n', ""))
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    del params["collapse"]  # its block goes with it (unknown keys are rejected)
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    dry = run(["snakemake", "-n", "--cores", "1"], cwd=project).stdout
+    assert "collapse_train" not in dry and "rhm_train" in dry and "claims" in dry
+    assert "collapse" not in run(["python", "-m", "lowdim", "--help"], cwd=project).stdout.split("positional")[0]
+    run(["python", "-m", "lowdim", "dvc", "yaml"], cwd=project)
+    assert "collapse" not in yaml.safe_load((project / "dvc.yaml").read_text())["stages"]
