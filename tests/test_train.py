@@ -81,3 +81,40 @@ def test_checkpoint_of_other_parameters_is_ignored(digits, tmp_path):
     other = {**short, "model": {**short["model"], "lr": 0.01}}
     res = subprocess.run(train_cmd(digits, tmp_path, other), check=True, capture_output=True, text=True)
     assert "ignoring checkpoint" in res.stderr and "resuming" not in res.stderr
+
+
+def test_progress_outside_a_terminal_is_a_few_plain_lines(monkeypatch):
+    """In a log (not a TTY) progress is one plain line per tenth of the work or minute, never carriage returns."""
+    import io
+    import time as time_mod
+
+    from lowdim.train import progress as prog
+
+    monkeypatch.delenv("LOWDIM_PROGRESS", raising=False)
+    clock = iter(range(0, 10_000, 3))  # each step takes 3 s of a fake clock
+    monkeypatch.setattr(time_mod, "perf_counter", lambda: float(next(clock)))
+    out = io.StringIO()
+    bar = prog.progress(range(100), total=100, desc="study/run", file=out)
+    assert isinstance(bar, prog.Lines)
+    for i in bar:
+        bar.set_postfix(loss=f"{1 / (i + 1):.3g}")
+    bar.close()
+    lines = out.getvalue().splitlines()
+    assert "\r" not in out.getvalue() and 9 <= len(lines) <= 11, lines
+    assert lines[0].startswith("[lowdim] study/run: 10/100 (10%), ") and lines[-1].startswith("[lowdim] study/run: 100/100 (100%)")
+    assert lines[-1].endswith("loss=0.01")
+
+
+def test_progress_in_a_terminal_is_a_bar(monkeypatch):
+    import io
+
+    from lowdim.train import progress as prog
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("LOWDIM_PROGRESS", raising=False)
+    assert not isinstance(prog.progress(range(3), total=3, file=Tty()), prog.Lines)
+    monkeypatch.setenv("LOWDIM_PROGRESS", "lines")
+    assert isinstance(prog.progress(range(3), total=3, file=Tty()), prog.Lines)

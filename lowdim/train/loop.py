@@ -1,6 +1,6 @@
 """The training loop shared by all studies.
 
-``fit`` runs epochs of steps, shows a tqdm bar, writes a checkpoint atomically and durably
+``fit`` runs epochs of steps, shows its progress (a bar in a terminal, plain lines in a log), writes a checkpoint atomically and durably
 every ``checkpoint_every`` epochs (and at the end), keeping the one before, resumes from the
 newest readable one when re-run with the same identity (an unreadable one is set aside), and stops with a one-line :class:`DivergedError` naming the run, the step and
 the last finite loss when the loss stops being finite. Batch order depends only on
@@ -20,10 +20,10 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from lowdim.errors import DivergedError, ParamsError
 from lowdim.io import atomic_path
+from lowdim.train.progress import progress as progress_bar
 
 
 def pick_device(request: str = "auto") -> torch.device:
@@ -163,8 +163,7 @@ def fit(
         with torch.no_grad():
             history.append({"epoch": 0, "step": 0, "loss": float("nan"), **on_epoch_end(-1)})
     last_finite = history[-1]["loss"] if history else float("nan")
-    bar = tqdm(range(start, epochs), initial=start, total=epochs, desc=run, disable=not progress,
-               mininterval=1.0, file=sys.stderr, dynamic_ncols=True)
+    bar = progress_bar(range(start, epochs), total=epochs, initial=start, desc=run, disable=not progress)
     for epoch in bar:
         model.train()
         losses = []
