@@ -81,7 +81,7 @@ def validate(params: Mapping, schema: dict | None = None) -> None:
 
 
 #: datasets whose samples are images (N, C, H, W): the only ones conv nets accept
-IMAGE_DATASETS = ("mnist5k", "digits", "mnist", "fashion_mnist", "cifar10")
+IMAGE_DATASETS = ("mnist5k", "digits", "mnist", "fashion_mnist", "cifar10", "cifar10_jpeg")
 
 
 def _check_relations(params: Mapping) -> None:

@@ -21,7 +21,7 @@ needs_mirror = pytest.mark.skipif(not MIRROR.is_dir(), reason=f"no data mirror a
 
 def test_registry_names_every_required_dataset():
     required = {"mnist5k", "digits", "mnist1d", "gaussian_mixture", "lowrank", "mnist", "fashion_mnist",
-                "cifar10", "movielens100k", "stsb"}
+                "cifar10", "cifar10_jpeg", "movielens100k", "stsb"}
     assert required <= set(data.REGISTRY)
     with pytest.raises(DataError, match="unknown dataset 'mnsit'"):
         data.get("mnsit")
@@ -130,3 +130,37 @@ def test_orthogonal_samples_have_the_authors_statistics():
     np.testing.assert_array_equal(orthogonal_samples(3, 50, 30, 1.0, 4)["x"], orthogonal_samples(3, 50, 30, 1.0, 4)["x"])
     with pytest.raises(ValueError, match="multiple of classes"):
         orthogonal_samples(classes=4, dim=50, samples=30, perturbation=1.0, seed=0)
+
+
+@needs_mirror
+def test_cifar10_jpeg_from_the_mirror_a_per_class_subset_in_canonical_order(tmp_path):
+    """The mirror's JPEG CIFAR-10: the first n images of each class, classes in the canonical label order."""
+    import io
+    import tarfile
+
+    from PIL import Image
+
+    from lowdim.data.cifar_images import ARCHIVE, CLASSES
+
+    ctx = data.Context(tmp_path / "raw", str(MIRROR), False, {"cifar10_jpeg": {"per_class": 3, "test_per_class": 2}})
+    d = data.load(data.prepare("cifar10_jpeg", ctx, tmp_path / "c.npz"))
+    assert d["x_train"].shape == (30, 3, 32, 32) and d["x_test"].shape == (20, 3, 32, 32) and d["x_train"].dtype == np.uint8
+    assert d["y_train"].tolist() == [c for c in range(10) for _ in range(3)] and d["y_test"].tolist()[::2] == list(range(10))
+    assert data.sha256(tmp_path / "raw" / ARCHIVE.relpath) == ARCHIVE.sha256
+    # an independent decode of two members (skimage reads the JPEG itself) is the same image
+    from skimage import io as skio
+
+    with tarfile.open(MIRROR / ARCHIVE.relpath, "r:gz") as tar:
+        for name, got in (("train/ship/0002.jpg", d["x_train"][3 * 8 + 2]), ("test/frog/0001.jpg", d["x_test"][2 * 6 + 1])):
+            ref = skio.imread(io.BytesIO(tar.extractfile(name).read()))
+            assert np.array_equal(got.transpose(1, 2, 0), ref), name
+    assert CLASSES[8] == "ship" and 40 < d["x_train"].mean() < 200  # real images, not blank
+
+
+def test_cifar10_jpeg_offline_error_names_the_file_and_how_to_stage_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("LOWDIM_DATA_MIRROR", raising=False)
+    ctx = data.Context(tmp_path / "raw", None, False, {"cifar10_jpeg": {"per_class": 1, "test_per_class": 1}})
+    with pytest.raises(DataError) as err:
+        data.prepare("cifar10_jpeg", ctx, tmp_path / "c.npz")
+    msg = str(err.value)
+    assert "\n" not in msg and "CIFAR-10-images/cifar-10-images.tar.gz" in msg and "LOWDIM_DATA_MIRROR" in msg

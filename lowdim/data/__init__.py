@@ -5,7 +5,7 @@
 ['cifar10', 'digits', ...]
 """
 
-from lowdim.data import aerial, downloaded, packaged  # noqa: F401  (registers the datasets)
+from lowdim.data import aerial, cifar_images, downloaded, packaged  # noqa: F401  (registers the datasets)
 from lowdim.data.fetch import RemoteFile, fetch, sha256
 from lowdim.data.registry import REGISTRY, Context, DatasetSpec, get, load, prepare, spec_params
 

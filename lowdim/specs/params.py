@@ -59,6 +59,12 @@ class DataInriaSpacenet:
 
 
 @dataclass(frozen=True)
+class DataCifar10Jpeg:
+    per_class: int = param(5000, 'training images per class, the first in canonical order (5000: all)', minimum=1, maximum=5000)
+    test_per_class: int = param(1000, 'test images per class, the first in canonical order (1000: all)', minimum=1, maximum=1000)
+
+
+@dataclass(frozen=True)
 class Data:
     mirror: str | None = param(None, 'Folder holding staged raw files (same layout as ../shared/data); $LOWDIM_DATA_MIRROR overrides.')
     download: bool = param(True, 'Allow downloads from the canonical URLs when a file is not in the mirror.')
@@ -66,6 +72,7 @@ class Data:
     lowrank: DataLowrank = nested(DataLowrank, 'Low-rank matrix completion data (Yaras et al. 2024).')
     overhead: DataOverhead = nested(DataOverhead, 'Procedural overhead scenes with building masks, per-domain imaging models (rhm).')
     inria: DataInria = nested(DataInria, 'Inria Aerial Image Labeling tiles (rhm, paper config; staged in the mirror).')
+    cifar10_jpeg: DataCifar10Jpeg = nested(DataCifar10Jpeg, 'CIFAR-10 as JPEG images from the mirror (all 60,000, or the first n per class).')
     inria_spacenet: DataInriaSpacenet = nested(DataInriaSpacenet, 'Real tiles from the mirror: Inria Austin (source) -> Vienna and SpaceNet-1 Rio (rhm).')
 
 

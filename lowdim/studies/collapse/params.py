@@ -63,7 +63,7 @@ class CollapseTransfer:
 class Collapse:
     """The neural-collapse study (Papyan et al. 2020; Yaras et al. 2022; Wang et al. 2023)."""
 
-    datasets: tuple[str, ...] = param(('mnist5k', 'mnist1d'), "Datasets to train on (names from lowdim.data's registry).", min_items=1, unique_items=True, items={'enum': ['mnist5k', 'digits', 'mnist1d', 'gaussian_mixture', 'mnist', 'fashion_mnist', 'cifar10']})
+    datasets: tuple[str, ...] = param(('mnist5k', 'mnist1d'), "Datasets to train on (names from lowdim.data's registry).", min_items=1, unique_items=True, items={'enum': ['mnist5k', 'digits', 'mnist1d', 'gaussian_mixture', 'mnist', 'fashion_mnist', 'cifar10', 'cifar10_jpeg']})
     seeds: tuple[int, ...] = param((0,), 'Training seeds; each (dataset, model, head, seed) is one run.', min_items=1, unique_items=True, items={'minimum': 0})
     models: dict[str, CollapseModel] = param(
         {"mlp": CollapseModel(),
