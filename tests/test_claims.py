@@ -92,7 +92,7 @@ def speed_run(err=1e-5, iters=2000, seconds=2.0, reached=True, method="full", ra
 
 
 def comp(*args, **kw) -> dict:
-    return speed_run(*args, **kw, method="compressed", rank=5, gamma=kw.pop("gamma", 0.01))
+    return speed_run(*args, **kw, method="compressed", rank=5, gamma=0.01)
 
 
 def narrow(*args, **kw) -> dict:

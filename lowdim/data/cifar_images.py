@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+from pathlib import Path
 
 import numpy as np
 
@@ -62,14 +63,12 @@ def read_archive(path, counts: dict[str, int]) -> dict[str, np.ndarray]:
           "data.cifar10_jpeg's per-class subset), 32x32 RGB; not the canonical pixels", params_keys=("cifar10_jpeg",))
 def _cifar10_jpeg(ctx: Context) -> dict[str, np.ndarray]:
     p = ctx.params["cifar10_jpeg"]
-    try:
-        path = fetch(ARCHIVE, ctx.raw_root, ctx.mirror, download=False)  # a mirror-only file
-    except DataError as e:
-        if "checksum" in str(e) or "SHA-256" in str(e):
-            raise
+    staged = [Path(root) / ARCHIVE.relpath for root in (ctx.raw_root, ctx.mirror) if root]
+    if not any(f.exists() for f in staged):  # a mirror-only file: it has no download
         where = f"the mirror {ctx.mirror}" if ctx.mirror else f"a mirror (${MIRROR_ENV} unset)"
         raise DataError(f"{ARCHIVE.relpath}: not in {where} nor in {ctx.raw_root}, and it has no download; stage it: "
                         f"pack the train/ and test/ folders of {SOURCE} (commit d7d05618) as <mirror>/{ARCHIVE.relpath} "
                         f"(SHA-256 {ARCHIVE.sha256[:12]}...), then set {MIRROR_ENV}=<mirror> (or data.mirror in "
-                        "params.yaml)") from None
+                        "params.yaml)")
+    path = fetch(ARCHIVE, ctx.raw_root, ctx.mirror, download=False)  # copies and SHA-256 checks it
     return read_archive(path, {"train": p["per_class"], "test": p["test_per_class"]})

@@ -1,10 +1,11 @@
-"""Typed parameters: one frozen dataclass per concern, each field with its default and a one-line help.
+"""Typed parameters: one frozen dataclass per concern, each field with its default, a one-line help and its
+range or choices (the one place a parameter is described).
 
 This module is where defaults live. ``params.yaml`` (the embedded scale) and the overlays in
 ``workflow/configs/`` set values; a key they leave out takes the default here, so a params file
 written before a key was added stays valid (:func:`complete`, called by ``lowdim.config.load`` and
-by the Snakefile before validation). The JSON schema (``workflow/schemas/params.schema.yaml``)
-checks ranges and names the offending key; ``tests/test_specs.py`` keeps both in step, key for key.
+by the Snakefile before validation). The JSON schema that checks ranges and names the offending key
+is generated from the same fields (``lowdim.specs.schema``).
 
 Steps receive their parameters as these objects: the CLI builds them from the JSON a rule passes
 (:func:`build`), so a study function reads ``spec.train.epochs``, with types and help one jump away.
@@ -33,8 +34,7 @@ def generated_by() -> list[str]:
 
     from lowdim.specs.params import Data
 
-    return [f.name for f in dataclasses.fields(Data) if dataclasses.is_dataclass(f.default_factory)
-            if f.default_factory is not dataclasses.MISSING]
+    return [f.name for f in dataclasses.fields(Data) if dataclasses.is_dataclass(f.default_factory)]
 
 
 def help_text(cls: type | None = None) -> list[str]:
