@@ -1,6 +1,7 @@
 # lowdim: two commands on a fresh machine.
 #   make all    install everything (pinned, into .venv) and run the whole study
 #   make test   run the test suite
+#   make rehearsal  every paper-scale job on CPU for a few steps, and the paper scale's projected cost
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
@@ -8,7 +9,7 @@ export DVC_NO_ANALYTICS := 1
 
 SLURM_PLUGINS := $(VENV)/slurm-plugins
 
-.PHONY: all install install-slurm run test lint bench clean
+.PHONY: all install install-slurm run test rehearsal lint bench clean
 all: run
 
 install: $(STAMP)
@@ -33,6 +34,11 @@ run: $(STAMP)
 
 test: $(STAMP) $(SLURM_PLUGINS)/.installed
 	PATH=$(abspath $(VENV))/bin:$$PATH python -m pytest -q
+
+# The paper scale rehearsed on CPU: every paper job at paper shape for a few steps (stand-ins listed in
+# results/rehearsal/STANDINS.md) and the paper's projected cost (results/rehearsal/cost.md).
+rehearsal: $(STAMP)
+	PATH=$(abspath $(VENV))/bin:$$PATH snakemake --cores all --configfile workflow/configs/paper.yaml workflow/configs/rehearsal.yaml
 
 lint: $(STAMP)
 	PATH=$(abspath $(VENV))/bin:$$PATH snakemake --lint

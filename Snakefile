@@ -3,6 +3,8 @@
 #   snakemake --cores all --configfile workflow/configs/medium.yaml  medium scale (< 1 h on 2 CPU cores)
 #   snakemake --cores all --configfile workflow/configs/paper.yaml   paper scale
 #   snakemake --profile workflow/profiles/slurm --configfile workflow/configs/paper.yaml
+#   snakemake --cores all --configfile workflow/configs/paper.yaml workflow/configs/rehearsal.yaml   (or make rehearsal)
+#                                                           every paper job on CPU, a few steps each, and its cost
 # Rules live in workflow/rules/*.smk (one file per study of lowdim.studies.STUDIES) and each calls one
 # `python -m lowdim` step.
 import sys
@@ -45,13 +47,20 @@ for study in STUDIES:
 include: "workflow/rules/claims.smk"
 
 
+if REHEARSAL:  # scale: rehearsal (workflow/configs/rehearsal.yaml): the stand-ins it read and the paper's projected cost
+
+    include: "workflow/rules/rehearsal.smk"
+
+
 rule all:
     default_target: True
     input:
         [getattr(rules, study).input for study in STUDIES],
         rules.claims.output,
+        rules.rehearsal.input if REHEARSAL else [],
 
 
 onsuccess:
     print_rule_times()
-    lowdim_dvc.sync_after_snakemake(DVC_STAGES, scale=config["scale"])
+    if not REHEARSAL:  # a rehearsal's tables are not results: nothing to version
+        lowdim_dvc.sync_after_snakemake(DVC_STAGES, scale=config["scale"])

@@ -8,8 +8,6 @@ CPU model, the date and the git revision, so that no timing is pasted by hand.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import platform
 import subprocess
 from pathlib import Path
 
@@ -20,17 +18,9 @@ END = "<!-- log:end -->"
 
 def cpu() -> str:
     """The CPU's model name, family and model (first-generation Zen is family 23, model 1), and cores."""
-    info = {}
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            info.setdefault(key.strip(), value.strip())
-    except OSError:
-        return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
-    flags = info.get("flags", "").split()
-    isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
-    return (f"{info.get('model name', '?')} (family {info.get('cpu family', '?')}, model {info.get('model', '?')}, {isa}), "
-            f"{len(os.sched_getaffinity(0))} cores")
+    from lowdim.provenance import cpu_name
+
+    return cpu_name()
 
 
 def revision() -> str:

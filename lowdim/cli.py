@@ -28,6 +28,8 @@ CORE: dict[str, dict[str, str]] = {
     "claims": {"score": "lowdim.claims.scorecard:score", "readme": "lowdim.claims.report:readme"},
     "dvc": {"yaml": "lowdim.dvc:write_yaml", "sync": "lowdim.dvc:sync"},
     "docs": {"build": "lowdim.docs:build", "figures": "lowdim.docs:figures"},
+    "rehearsal": {"stage": "lowdim.rehearsal.standins:stage", "cost": "lowdim.rehearsal.cost:cost",
+                  "readme": "lowdim.rehearsal.cost:readme"},
 }
 
 
@@ -37,7 +39,7 @@ def commands() -> dict[str, dict[str, str]]:
     from lowdim.studies import STUDIES, steps
 
     return {"params": CORE["params"], "data": CORE["data"], **{s: steps(s) for s in STUDIES},
-            **{g: CORE[g] for g in ("claims", "dvc", "docs")}}
+            **{g: CORE[g] for g in ("claims", "dvc", "docs", "rehearsal")}}
 
 
 COMMANDS = commands()

@@ -22,10 +22,17 @@ RAW = f"{DATA}/raw"
 PREPARED = f"{DATA}/prepared/{SCALE}"
 
 
+#: The paper scale's rehearsal (workflow/configs/rehearsal.yaml) reads its own mirror of real files and
+#: stand-ins (lowdim.rehearsal.standins) and keeps its raw copies apart, so that no stand-in is ever
+#: found by a real run.
+REHEARSAL_MIRROR = f"{DATA}/rehearsal/mirror"
+
+
 def use_scale(scale: str) -> None:
     """Point every path below at ``scale``'s tree (the Snakefile calls this once, with params ``scale``)."""
-    global SCALE, RESULTS, LOGS, PREPARED
+    global SCALE, RESULTS, LOGS, PREPARED, RAW
     SCALE, RESULTS, LOGS, PREPARED = scale, f"{RESULTS_ROOT}/{scale}", f"logs/{scale}", f"{DATA}/prepared/{scale}"
+    RAW = f"{DATA}/rehearsal/raw" if scale == "rehearsal" else f"{DATA}/raw"
 
 
 def scale_tree(scale: str) -> str:

@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 from functools import lru_cache
+from pathlib import Path
 
 from lowdim import __version__
 from lowdim.config import ROOT
@@ -49,6 +50,21 @@ def device_name() -> str:
     if torch.cuda.is_available():
         return torch.cuda.get_device_name(0)
     return f"cpu ({platform.processor() or platform.machine()})"
+
+
+def cpu_name() -> str:
+    """The CPU's model name, family and model (first-generation Zen is family 23, model 1), ISA and cores."""
+    info = {}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            info.setdefault(key.strip(), value.strip())
+    except OSError:
+        return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    flags = info.get("flags", "").split()
+    isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    return (f"{info.get('model name', '?')} (family {info.get('cpu family', '?')}, model {info.get('model', '?')}, {isa}), "
+            f"{len(os.sched_getaffinity(0))} cores")
 
 
 def record(params_hash: str) -> dict[str, str]:

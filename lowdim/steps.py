@@ -16,14 +16,15 @@ def check_params(files: list = None) -> None:
     print("params OK")
 
 
-def prepare_data(name: str, spec: dict, out: str) -> None:
+def prepare_data(name: str, spec: dict, out: str, raw: str | None = None, mirror: str | None = None) -> None:
     """Prepare dataset NAME into OUT; spec = the ``data`` params it uses.
 
-    The mirror comes from $LOWDIM_DATA_MIRROR and downloads are allowed unless
-    $LOWDIM_DATA_DOWNLOAD=0 (the Snakefile sets both from params ``data``).
+    The mirror comes from MIRROR, else $LOWDIM_DATA_MIRROR, and downloads are allowed unless
+    $LOWDIM_DATA_DOWNLOAD=0 (the Snakefile sets both from params ``data``); raw copies go to RAW
+    (default data/raw; the rehearsal keeps its own, see ``lowdim.paths.REHEARSAL_MIRROR``).
     """
     ctx = data.Context(
-        raw_root=Path(paths.RAW), mirror=paths.data_mirror(),
+        raw_root=Path(raw or paths.RAW), mirror=mirror or paths.data_mirror(),
         download=os.environ.get("LOWDIM_DATA_DOWNLOAD", "1") != "0", params=spec,
     )
     data.prepare(name, ctx, out)

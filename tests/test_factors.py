@@ -51,3 +51,22 @@ def test_outer_factors_get_their_own_learning_rate():
     assert outer["lr"] == 0.01 and [p.shape for p in outer["params"]] == [torch.Size([2, 3]), torch.Size([4, 2])]
     (only,) = factors.Chain([torch.ones(2, 3), torch.ones(4, 2)]).param_groups(1.0, 0.01)
     assert only["lr"] == 1.0 and len(only["params"]) == 2
+
+
+@pytest.mark.parametrize("widths", [[60, 4, 40], [50, 3, 6, 30], [9, 8, 7]])
+def test_svd_through_the_narrowest_width_is_numpys_svd_of_the_product(widths):
+    """Exact against numpy's dense SVD: the singular values, and the subspaces (projectors, as the singular
+    vectors are unique only up to sign); the last case has no narrow width and takes the dense path."""
+    fs = _chain(widths, seed=2)
+    ref = fs[0]
+    for f in fs[1:]:
+        ref = f @ ref
+    u_ref, s_ref, vh_ref = np.linalg.svd(ref, full_matrices=False)
+    u, s, vh = (t.numpy() for t in factors.svd([torch.as_tensor(f) for f in fs]))
+    k = s.size
+    assert k == min(widths)
+    np.testing.assert_allclose(s, s_ref[:k], rtol=1e-10)
+    np.testing.assert_allclose(s_ref[k:], 0, atol=1e-10 * s_ref[0])
+    np.testing.assert_allclose(u @ u.T, u_ref[:, :k] @ u_ref[:, :k].T, atol=1e-10)
+    np.testing.assert_allclose(vh.T @ vh, vh_ref[:k].T @ vh_ref[:k], atol=1e-10)
+    np.testing.assert_allclose((u * s) @ vh, ref, atol=1e-10 * np.abs(ref).max())

@@ -86,7 +86,8 @@ def html(df: pd.DataFrame, provenance: dict, frames: dict[str, pd.DataFrame] | N
         f"<h2 id='provenance'>Provenance</h2><table>{prov}</table></body></html>\n")
 
 
-#: The scale ladder, smallest first (params ``scale``; each writes results/<scale>/).
+#: The scale ladder, smallest first (params ``scale``; each writes results/<scale>/). The rehearsal
+#: (scale "rehearsal": the paper's jobs cut to a few steps) is not on it: its verdicts mean nothing.
 SCALES = ("embedded", "medium", "paper")
 
 
@@ -95,7 +96,7 @@ def other_scales(out_parquet: str, scale: str) -> dict[str, pd.DataFrame]:
     here = Path(out_parquet)
     found = {}
     for p in sorted(here.parent.parent.glob(f"*/{here.name}")):
-        if p.parent.name != scale:
+        if p.parent.name != scale and p.parent.name in SCALES:  # a rehearsal's verdicts are not results
             found[p.parent.name] = pd.read_parquet(p)
     return found
 

@@ -90,7 +90,7 @@ def score(inputs: list, summaries: list, thresholds: dict, out_parquet: str, out
     write_atomic(out_parquet, lambda tmp: df.to_parquet(tmp, index=False))
     write_atomic(out_md, lambda tmp: Path(tmp).write_text(report.markdown(df)))
     frames = {scale: df, **report.other_scales(out_parquet, scale)}
-    if ladder_md:
+    if ladder_md and scale in report.SCALES:
         write_atomic(ladder_md, lambda tmp: Path(tmp).write_text(report.ladder_markdown(frames)))
     if out_html:
         write_atomic(out_html, lambda tmp: Path(tmp).write_text(report.html(df, report.provenance_of(ev, scale), frames)))

@@ -43,6 +43,22 @@ def split_product(factors: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.
     return product(factors[cut:]), product(factors[:cut])
 
 
+def svd(factors: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The thin SVD (U, S, Vh) of :func:`product` (d_k x d_0) through its narrowest inner width w, exactly:
+    product = L R, L = Q_L R_L, R^T = Q_R R_R, so product = Q_L (R_L R_R^T) Q_R^T and the SVD of the
+    w x w core gives the rest: O((d_k + d_0) w^2) instead of O(d_k d_0 min(d_k, d_0)) (an adapter of
+    rank 8 on a 768 x 3072 layer: ~100x less than the dense SVD). Where w is not narrower than the
+    product, the dense SVD. Singular values beyond w are zero and not returned."""
+    w = min(widths(factors)[1:-1], default=None) if len(factors) > 1 else None
+    if w is None or w >= min(factors[-1].shape[-2], factors[0].shape[-1]):
+        return torch.linalg.svd(product(factors), full_matrices=False)
+    left, right = split_product(factors)
+    q_l, r_l = torch.linalg.qr(left)
+    q_r, r_r = torch.linalg.qr(right.transpose(-2, -1))
+    u, s, vh = torch.linalg.svd(r_l @ r_r.transpose(-2, -1))
+    return q_l @ u, s, vh @ q_r.transpose(-2, -1)
+
+
 def apply(factors: Sequence[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     """The chain applied to row vectors: x F_1^T ... F_k^T (..., d_0) -> (..., d_k), through the
     narrow widths (never forming the product)."""

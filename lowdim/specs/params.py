@@ -104,7 +104,8 @@ class Claims:
 #: the keys of params.yaml that are not a study's block: (name, type, field), in file order
 COMMON = (
     ("scale", str, param('embedded', 'Which study scale this file describes (embedded = CPU minutes, medium = under an hour '
-                         'on CPU, paper = GPU/cluster); each writes results/<scale>/.', enum=['embedded', 'medium', 'paper'])),
+                         'on CPU, paper = GPU/cluster, rehearsal = every paper job cut to a few steps on CPU, with stand-ins); '
+                         'each writes results/<scale>/.', enum=['embedded', 'medium', 'paper', 'rehearsal'])),
     ("device", str, param('auto', 'Where training runs; auto picks CUDA when present, else CPU.', enum=['auto', 'cpu', 'cuda'])),
     ("data", Data, nested(Data, 'datasets and their generators')),
     ("resources", Resources, nested(Resources, 'Cluster resources of the heavy rules (used by the slurm profile; ignored '

@@ -110,7 +110,7 @@ def spectra(table: str, rank: int, rank_samples: int, out_pdf: str, out_png: str
         a = df[(df["model"] == model) & (df["metric"] == "angle_left_early_late")]
         axes[1].plot(a["layer"], np.degrees(a["value"]), "o", ms=4, color=f"C{i}", label=model)
     axes[0].set_xlabel("singular value index")
-    axes[0].set_ylabel("sigma_k / sigma_1 (median over layers)")
+    axes[0].set_ylabel("sigma_k / sigma_1 (median over layers; exact zeros\nbeyond the adapter's width not drawn)")
     axes[0].set_title("spectrum of the learned update Delta W", fontsize=10)
     axes[1].set_xlabel("adapted layer (in model order)")
     axes[1].set_ylabel("largest principal angle (degrees)")

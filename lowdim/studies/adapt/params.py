@@ -21,7 +21,7 @@ class AdaptLr:
 class Adapt:
     """Deep LoRA vs LoRA, few-shot fine-tuning on GLUE STS-B (Yaras et al. ICML 2024)."""
 
-    model: str = param('minilm', 'minilm (bundled, offline) or a Hugging Face hub id', min_length=1)
+    model: str = param('minilm', 'minilm (bundled, offline), a Hugging Face hub id or local folder, or random:bert-base-cased (its architecture with random weights: the rehearsal stand-in)', min_length=1)
     targets: str = param('all', 'which linear layers get adapters', enum=['qv', 'attention_mlp', 'all'])
     train_head: bool = param(False, 'train the new regression head too (the authors train only the adapters)')
     methods: tuple[str, ...] = param(('lora', 'deep_lora'), 'lora | deep_lora | deep_lora_compressed', min_items=1, unique_items=True, items={'enum': ['lora', 'deep_lora', 'deep_lora_compressed']})

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from lowdim.claims.verdicts import ClaimSet, every_run, no_evidence, require
+from lowdim.studies.collapse import reference
 
 CLAIMS = ClaimSet("collapse")
 
@@ -129,7 +130,7 @@ def _normalized_faster(ev, th):
 @CLAIMS.claim("nonlinear_geometric_compression", "Wang et al. 2023", "Sec. 5, Fig. 5",
               "Nonlinear networks trained on Wang et al.'s recipe (MSE, small orthogonal init) to zero training error "
               "compress geometrically across their later layers.",
-              paper_value='no number in the text (Fig. 5 plots the per-layer ratios of nonlinear nets)')
+              paper_value=reference.paper_value())
 def _nl_comp(ev, th):
     lw = ev.summary("collapse")["layerwise"]
     runs = {k: v for k, v in lw.items() if k.endswith("-standard") and v.get("loss") == "mse"}

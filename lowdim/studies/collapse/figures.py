@@ -7,6 +7,7 @@ import numpy as np
 from lowdim import tables
 from lowdim.figures import plt, save, seed_band
 from lowdim.studies.collapse.params import CollapseModel, CollapseRun
+from lowdim.studies.collapse import reference
 from lowdim.studies.collapse.analyze import layer_fits
 
 NC_TITLES = {
@@ -93,6 +94,10 @@ def layerwise(table: str, out_pdf: str, out_png: str, models: dict[str, Collapse
                     ax.plot(x[fitted], f["discrimination_intercept"] + f["discrimination_slope"] * x[fitted], ":",
                             color=f"C{i}")
                 ax.plot(x, y, "o-", color=f"C{i}", label=label, ms=4)
+            if metric == "compression" and dataset.startswith("cifar10"):  # the authors' numbers beside ours
+                for style, (model, ref) in zip(("k--", "k:"), reference.WANG_CIFAR10_CL.items()):
+                    ax.plot(range(1, len(ref) + 1), ref, style, marker="s", ms=3, mfc="none",
+                            label=f"Wang et al. {model} ({reference.WANG_SETUP})")
             if metric != "discrimination":
                 ax.set_yscale("log")
             ax.set_xlabel("layer (0 = input)")
