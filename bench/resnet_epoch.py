@@ -19,9 +19,8 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 from lowdim.models import build
+from lowdim.rehearsal import cost
 
-#: dense bf16 tensor-core peak, TFLOP/s, by a substring of torch.cuda.get_device_name()
-PEAK_BF16 = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "L40S": 362.0, "A10": 125.0, "4090": 165.0, "V100": 125.0}
 SPEC = {"arch": "resnet18", "depth": 0, "width": 64, "linear_depth": 0, "batch_norm": True}
 
 
@@ -73,7 +72,8 @@ def main() -> None:
         seconds = time.perf_counter() - t0
     rate = args.n / seconds
     name = torch.cuda.get_device_name() if cuda else "cpu"
-    peak = next((v for k, v in PEAK_BF16.items() if k in name), None)
+    peak = cost.peak(name)
+    peak = peak / 1e12 if peak else None  # TFLOP/s
     print(f"device: {name}; {args.n} images, batch {args.batch}: epoch {seconds:.2f} s, {rate:,.0f} images/s")
     print(f"training FLOPs/image {flops_per_image / 1e9:.2f} GFLOP -> {rate * flops_per_image / 1e12:.1f} TFLOP/s"
           + (f", MFU {rate * flops_per_image / 1e12 / peak:.1%} of {peak:.0f} TFLOP/s bf16 peak" if peak else
