@@ -77,6 +77,24 @@ def test_unet_maps_tiles_to_per_pixel_logits():
     assert out.shape == (2, 16, 16)
 
 
+def test_channels_last_prediction_matches_the_training_layout_and_strength_zero_is_the_identity():
+    from lowdim.models.unet import UNet
+    from lowdim.studies.rhm.experiments import predict, transformed
+
+    torch.manual_seed(0)
+    model = UNet(3, 2, 8)
+    images = np.random.default_rng(0).integers(0, 256, (5, 3, 16, 16), dtype=np.uint8)
+    with torch.no_grad():
+        reference = model.eval()(torch.as_tensor(images).float() / 255.0)  # contiguous, as trained
+    got = predict(model, images, "none", torch.device("cpu"), batch=2)
+    assert got.shape == (5, 16, 16)
+    np.testing.assert_allclose(got.numpy(), reference.numpy(), rtol=1e-4, atol=1e-5)
+    # the invariance sweep reuses the source logits where a transformation leaves the tiles as they are
+    rng = np.random.default_rng(1)
+    assert np.array_equal(transformed(images, 0.0, rng), images)
+    assert not np.array_equal(transformed(images, 0.5, rng), images)
+
+
 def test_iou_and_pixel_accuracy_against_sklearn():
     from sklearn.metrics import accuracy_score, jaccard_score
 
