@@ -42,6 +42,8 @@ MUTATIONS = [
     (("collapse.models.Big", {}), ["collapse.models.Big is not an allowed name", "^[a-z0-9_]+$"]),
     (("collapse.models.mlp.heads", ["normalised"]), ["collapse.models.mlp.heads[0]", '"normalized"']),
     (("collapse.models.hybrid.schedule", "linear"), ["collapse.models.hybrid.schedule", '"step"', '"cosine"']),
+    (("collapse.models.mlp.datasets", ["cifar10"]), ["collapse.models.mlp.datasets", "cifar10", "not in collapse.datasets"]),
+    (("collapse.models.mlp.epochs", 0), ["collapse.models.mlp.epochs", ">= 1"]),
     (("collapse.models.hybrid.init_scale", 0), ["collapse.models.hybrid.init_scale", "> 0"]),
     (("dln.progressive.data.samples", 31), ["dln.progressive.data.samples", "multiple of", "classes"]),
     (("collapse.temperature", 0), ["collapse.temperature", "> 0"]),
@@ -177,3 +179,23 @@ def test_spec_defaults_are_the_embedded_params():
     defaults = specs.as_dict(specs.Params())
     for block, values in BASE.items():
         assert defaults[block] == values, f"lowdim/specs defaults for {block!r} differ from params.yaml"
+
+
+def test_a_model_trains_on_its_own_datasets_for_its_own_epochs():
+    from lowdim.studies import collapse
+
+    params = mutate("collapse.models.hybrid.datasets", ["mnist1d"])
+    params["collapse"]["models"]["hybrid"]["epochs"] = 7
+    config.validate(params)
+    runs = collapse.runs(params["collapse"])
+    assert "mnist1d/hybrid-standard/s0" in runs and "mnist5k/hybrid-standard/s0" not in runs
+    assert "mnist5k/mlp-standard/s0" in runs and "mnist1d/mlp-normalized/s0" in runs
+    assert "mnist5k/hybrid-transfer/s0" not in collapse.transfer_runs(params["collapse"])
+    hybrid, mlp = collapse.train_spec(params, "hybrid", "standard"), collapse.train_spec(params, "mlp", "standard")
+    assert hybrid["train"]["epochs"] == 7 and mlp["train"]["epochs"] == params["collapse"]["train"]["epochs"]
+    assert "datasets" not in hybrid["model"] and "epochs" not in hybrid["model"]
+    # a model left at its defaults trains exactly as before the keys existed (same spec, same params hash)
+    assert mlp == collapse.train_spec(BASE, "mlp", "standard")
+    params["collapse"]["models"]["mlp"]["datasets"] = ["mnist1d"]
+    with pytest.raises(ParamsError, match="collapse.datasets has mnist5k but no model"):
+        config.validate(params)

@@ -166,6 +166,7 @@ def collapse_families(p: dict, probe_batch: int = 16) -> list[Family]:
     """Each (model, head) on each dataset: seeds x epochs x ceil(N / batch) SGD steps; transfer runs
     train on the source classes; NC metrics every eval_every epochs and the feature pass are forwards."""
     from lowdim.models import build
+    from lowdim.studies.collapse import trains_on
 
     c = p["collapse"]
     t = c["train"]
@@ -177,19 +178,23 @@ def collapse_families(p: dict, probe_batch: int = 16) -> list[Family]:
         n_train, n_test = IMAGE_SETS[names[0]][1:]
         x = _on(torch.randn(probe_batch, *shape))
         y = _on(torch.randint(0, 10, (probe_batch,)))
-        for m, spec in c["models"].items():
-            spec = {k: v for k, v in spec.items() if k not in ("heads", "fit_from")}
+        for m, full_spec in c["models"].items():
+            on = [d for d in names if trains_on(full_spec, d)]
+            if not on:
+                continue
+            epochs = full_spec.get("epochs") or t["epochs"]
+            spec = {k: v for k, v in full_spec.items() if k not in ("heads", "fit_from", "datasets", "epochs")}
             model = _on(build(spec, shape, 10, "standard"))
             s = measure(sgd_step(model, x, lambda out: nn.functional.cross_entropy(out, y)))
             model.eval()
             f = measure(forward(model, x))
             step, fwd = _scaled(s, t["batch_size"] / probe_batch), _scaled(f, 1 / probe_batch)
             heads = len(c["models"][m]["heads"])
-            evals = (t["epochs"] // t["eval_every"]) * n_train + n_train + n_test
+            evals = (epochs // t["eval_every"]) * n_train + n_train + n_test
             for name, jobs, frac in ((f"{m} ({'/'.join(c['models'][m]['heads'])})", heads, 1.0),
                                      (f"{m} transfer", 1, len(c["transfer"]["source_classes"]) / 10)):
-                out.append(Family("collapse", f"{name} on {', '.join(names)}", jobs * len(names) * len(c["seeds"]),
-                                  t["epochs"] * math.ceil(frac * n_train / t["batch_size"]), step,
+                out.append(Family("collapse", f"{name} on {', '.join(on)}", jobs * len(on) * len(c["seeds"]),
+                                  epochs * math.ceil(frac * n_train / t["batch_size"]), step,
                                   evals * frac, fwd, note=f"{shape} inputs, batch {t['batch_size']}",
                                   unit="images", units=t["batch_size"]))
     return out

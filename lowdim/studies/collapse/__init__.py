@@ -9,7 +9,7 @@ aggregate -> four figures.
 
 from __future__ import annotations
 
-from lowdim.studies.collapse.params import Collapse as PARAMS, check as check_params  # noqa: F401 - the collapse block of params.yaml and its rules
+from lowdim.studies.collapse.params import Collapse as PARAMS, check as check_params, trains_on  # noqa: F401 - the collapse block of params.yaml and its rules
 
 from typing import Mapping
 
@@ -41,28 +41,33 @@ def run_id(dataset: str, model: str, head: str, seed: int | str) -> str:
 
 
 def runs(cfg: Mapping) -> list[str]:
-    """Every training run of the study config ``cfg`` (params ``collapse``): each model with its own heads."""
-    return [run_id(d, m, h, s) for d in cfg["datasets"] for m, spec in cfg["models"].items() for h in spec["heads"]
-            for s in cfg["seeds"]]
+    """Every training run of the study config ``cfg`` (params ``collapse``): each model with its own heads, on its
+    datasets."""
+    return [run_id(d, m, h, s) for d in cfg["datasets"] for m, spec in cfg["models"].items() if trains_on(spec, d)
+            for h in spec["heads"] for s in cfg["seeds"]]
 
 
 def transfer_runs(cfg: Mapping) -> list[str]:
-    return [run_id(d, m, "transfer", s) for d in cfg["datasets"] for m in cfg["models"] for s in cfg["seeds"]]
+    return [run_id(d, m, "transfer", s) for d in cfg["datasets"] for m, spec in cfg["models"].items()
+            if trains_on(spec, d) for s in cfg["seeds"]]
 
 
 def umap_runs(cfg: Mapping) -> list[str]:
-    """The run whose features the UMAP figure shows, per dataset: first model, its first head, first seed."""
+    """The runs whose features the UMAP figure shows: the first model (the figure step is built for its spec) on
+    each dataset it trains on, its first head, the first seed."""
     name, spec = next(iter(cfg["models"].items()))
-    return [run_id(d, name, spec["heads"][0], cfg["seeds"][0]) for d in cfg["datasets"]]
+    return [run_id(d, name, spec["heads"][0], cfg["seeds"][0]) for d in cfg["datasets"] if trains_on(spec, d)]
 
 
 def train_spec(params: Mapping, model: str, head: str) -> dict:
     """Everything a training run depends on besides (dataset, seed)."""
     cfg = params[STUDY]
-    model_spec = {k: v for k, v in cfg["models"][model].items() if k not in ("heads", "fit_from")}  # not training's
+    spec = cfg["models"][model]
+    model_spec = {k: v for k, v in spec.items() if k not in ("heads", "fit_from", "datasets", "epochs")}  # not training's
+    train = {**cfg["train"], "epochs": spec["epochs"]} if spec.get("epochs") else cfg["train"]  # the model's own epochs
     return {
         "device": params["device"], "model": model_spec, "head": "standard" if head == "transfer" else head,
-        "temperature": cfg["temperature"], "train": cfg["train"],
+        "temperature": cfg["temperature"], "train": train,
         "classes": cfg["transfer"]["source_classes"] if head == "transfer" else None,
     }
 

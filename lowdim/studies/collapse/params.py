@@ -10,6 +10,15 @@ from lowdim.errors import ParamsError
 from lowdim.specs.base import nested, param
 
 
+#: the datasets the study can train on (names from lowdim.data's registry)
+DATASETS = ('mnist5k', 'digits', 'mnist1d', 'gaussian_mixture', 'mnist', 'fashion_mnist', 'cifar10', 'cifar10_jpeg')
+
+
+def trains_on(model: Mapping, dataset: str) -> bool:
+    """Whether a model spec (params ``collapse.models.<name>``) trains on ``dataset``: its ``datasets``, or every one."""
+    return not model.get("datasets") or dataset in model["datasets"]
+
+
 @dataclass(frozen=True)
 class CollapseModel:
     arch: str = param('mlp', 'backbone architecture', enum=['mlp', 'hybrid', 'vgg', 'resnet18'])
@@ -27,6 +36,8 @@ class CollapseModel:
     schedule: str = param('step', 'step: lr x0.1 at train.milestones (Papyan et al.); cosine: to lr * train.lr_min_ratio (Wang et al.)', enum=['step', 'cosine'])
     heads: tuple[str, ...] = param(('standard', 'normalized'), 'Heads this model is trained with: standard linear, or normalized (features and rows on the unit sphere).', min_items=1, unique_items=True, items={'enum': ['standard', 'normalized']})
     fit_from: int = param(2, 'first layer of the across-layer fits (Wang et al. claim the geometric pattern for later layers)', minimum=0, maximum=128)
+    datasets: tuple[str, ...] | None = param(None, 'the datasets of collapse.datasets this model trains on (null: every one)', min_items=1, unique_items=True, items={'enum': list(DATASETS)})
+    epochs: int | None = param(None, 'training epochs of this model (null: collapse.train.epochs)', minimum=1, maximum=100000)
 
 
 @dataclass(frozen=True)
@@ -63,14 +74,14 @@ class CollapseTransfer:
 class Collapse:
     """The neural-collapse study (Papyan et al. 2020; Yaras et al. 2022; Wang et al. 2023)."""
 
-    datasets: tuple[str, ...] = param(('mnist5k', 'mnist1d'), "Datasets to train on (names from lowdim.data's registry).", min_items=1, unique_items=True, items={'enum': ['mnist5k', 'digits', 'mnist1d', 'gaussian_mixture', 'mnist', 'fashion_mnist', 'cifar10', 'cifar10_jpeg']})
+    datasets: tuple[str, ...] = param(('mnist5k', 'mnist1d'), "Datasets to train on (names from lowdim.data's registry).", min_items=1, unique_items=True, items={'enum': list(DATASETS)})
     seeds: tuple[int, ...] = param((0,), 'Training seeds; each (dataset, model, head, seed) is one run.', min_items=1, unique_items=True, items={'minimum': 0})
     models: dict[str, CollapseModel] = param(
         {"mlp": CollapseModel(),
          "hybrid": CollapseModel(arch="hybrid", depth=3, width=256, linear_depth=4, loss="mse", lr=1.0e-3, weight_decay=1.0e-4,
                                  feature_decay=0.0, init_scale=0.1, output_scale=100.0, head_bias=False, schedule="cosine",
                                  heads=("standard",), fit_from=2)},
-        "Named model specs; every one is trained on every dataset (names are lowercase words).", min_properties=1, property_names={'pattern': '^[a-z0-9_]+$'})
+        "Named model specs; each is trained on every dataset of collapse.datasets, or on those of its own datasets (names are lowercase words).", min_properties=1, property_names={'pattern': '^[a-z0-9_]+$'})
     temperature: float = param(1.0, 'Temperature of the normalized head (logits = cos / temperature + bias).', exclusive_minimum=0, maximum=10)
     train: CollapseTrain = nested(CollapseTrain, 'the training loop shared by every model')
     features: CollapseFeatures = nested(CollapseFeatures, 'the streaming feature pass')
@@ -104,6 +115,15 @@ def check(params: Mapping) -> None:
                 f"params: collapse.models.{name}.arch = \"{m['arch']}\" needs image data but collapse.datasets has "
                 f"{', '.join(flat)}: use mlp/hybrid or image datasets ({', '.join(IMAGE_DATASETS)})"
             )
+    for name, m in c["models"].items():
+        unknown = [d for d in (m.get("datasets") or ()) if d not in c["datasets"]]
+        if unknown:
+            raise ParamsError(f"params: collapse.models.{name}.datasets has {', '.join(unknown)}, not in collapse.datasets "
+                              f"({', '.join(c['datasets'])}): add it there or remove it here")
+    for d in c["datasets"]:
+        if not any(trains_on(m, d) for m in c["models"].values()):
+            raise ParamsError(f"params: collapse.datasets has {d} but no model of collapse.models trains on it: "
+                              "list it in a model's datasets or set that model's datasets to null")
     classes = min(params["data"]["gaussian_mixture"]["classes"] if d == "gaussian_mixture" else 10 for d in c["datasets"])
     src = c["transfer"]["source_classes"]
     if max(src) >= classes or classes - len(src) < 2:
