@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -102,3 +103,40 @@ def test_step_schedule_decays_at_the_fractions_and_cosine_reaches_its_floor():
     for _ in range(10):
         opt.step(), sched.step()
     assert opt.param_groups[0]["lr"] == pytest.approx(0.01)
+
+
+def test_standard_head_rows_can_stay_on_the_sphere_as_in_the_authors_code():
+    """cjyaras/normalized-neural-collapse calls normalize_fc() after every step of both runs: unit_rows."""
+    from lowdim.studies.collapse.experiments import unit_rows
+
+    spec, shape, _ = SPECS["mlp"]
+    x, y = torch.randn(6, *shape), torch.tensor([0, 1, 2, 0, 1, 2])
+    for hook in (False, True):
+        torch.manual_seed(0)
+        model = build(spec, shape, 3, head="standard")
+        opt = torch.optim.SGD(model.parameters(), lr=0.5)
+        if hook:
+            opt.register_step_post_hook(lambda *_: unit_rows(model.head))
+        loss_of("ce", model(x), y).backward()
+        opt.step()
+        norms = model.head.weight.norm(dim=1)
+        assert torch.allclose(norms, torch.ones(3), atol=1e-6) == hook, norms
+    assert model.head.bias is not None and model.head.bias.abs().sum() > 0  # the bias trains freely
+
+
+def test_per_class_keeps_the_first_n_training_samples_of_each_class(tmp_path):
+    from lowdim.data.tensors import Classification
+
+    rng = np.random.default_rng(0)
+    y_train, y_test = rng.integers(0, 4, 50), rng.integers(0, 4, 20)
+    x_train = rng.integers(0, 256, (50, 1, 2, 2), dtype=np.uint8)
+    np.savez(tmp_path / "d.npz", x_train=x_train, y_train=y_train, x_test=x_train[:20], y_test=y_test,
+             kind="classification", name="toy")
+    ds = Classification(tmp_path / "d.npz", torch.device("cpu"), per_class=3)
+    expected = sorted(i for k in range(4) for i in np.flatnonzero(y_train == k)[:3])  # numpy: first 3 of each class
+    assert ds.y["train"].tolist() == y_train[expected].tolist()
+    assert torch.equal(ds.x["train"], torch.as_tensor(x_train[expected]))
+    assert ds.size("test") == 20  # the test split is kept whole
+    sub = Classification(tmp_path / "d.npz", torch.device("cpu"), classes=[2, 0], per_class=2)
+    kept = sorted(i for k in (2, 0) for i in np.flatnonzero(y_train == k)[:2])
+    assert sub.y["train"].tolist() == [{2: 0, 0: 1}[v] for v in y_train[kept]]

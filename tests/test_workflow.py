@@ -24,8 +24,9 @@ pytestmark = pytest.mark.slow
 NO_EVIDENCE_AT_TINY = {
     "nc1_falls": "no run at zero training error", "nc1_falls_in_tpt": "no run reached zero training error",
     "nc234_fall": "not at zero training error, not counted",
-    "normalized_faster": "no dataset and architecture trained with both heads",
-    "nonlinear_geometric_compression": "no standard-head MSE model", "transfer_less_collapsed": "no transfer run at zero",
+    "normalized_faster[digits]": "no dataset and architecture trained with both heads",
+    "nonlinear_geometric_compression[digits]": "no standard-head MSE model",
+    "transfer_less_collapsed[digits]": "no transfer run at zero",
     "deep_lora_rank_robust": "this scale runs no rank sweep", "rhm_closes_gap[inria_spacenet]": "closed nan of it",
     "rhm_closes_gap[overhead]": "closed nan of it",
 }

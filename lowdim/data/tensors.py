@@ -14,10 +14,13 @@ class Classification:
     """A prepared classification set on ``device``, standardized by its training statistics.
 
     Images stay uint8 on the device and are converted per batch. With ``classes``, only those
-    classes are kept and relabelled 0..len(classes)-1 in the given order.
+    classes are kept and relabelled 0..len(classes)-1 in the given order. With ``per_class``, the
+    training split keeps the first ``per_class`` samples of each class, in their order (the test split
+    is kept whole).
     """
 
-    def __init__(self, path: str | Path, device: torch.device, classes: Sequence[int] | None = None):
+    def __init__(self, path: str | Path, device: torch.device, classes: Sequence[int] | None = None,
+                 per_class: int | None = None):
         d = load(path)
         self.device = device
         self.x, self.y = {}, {}
@@ -28,6 +31,11 @@ class Classification:
                 remap = torch.full((int(y.max()) + 1,), -1, dtype=torch.long)
                 remap[torch.as_tensor(list(classes))] = torch.arange(len(classes))
                 x, y = x[keep], remap[y[keep]]
+            if per_class is not None and s == "train":
+                rank = torch.zeros_like(y)  # each sample's place among its class's samples
+                for k in y.unique():
+                    rank[y == k] = torch.arange(int((y == k).sum()))
+                x, y = x[rank < per_class], y[rank < per_class]
             self.x[s], self.y[s] = x.to(device), y.to(device)
         train = self.x["train"].double()
         self.mean, self.std = float(train.mean()), float(train.std())

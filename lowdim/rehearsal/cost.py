@@ -166,7 +166,7 @@ def collapse_families(p: dict, probe_batch: int = 16) -> list[Family]:
     """Each (model, head) on each dataset: seeds x epochs x ceil(N / batch) SGD steps; transfer runs
     train on the source classes; NC metrics every eval_every epochs and the feature pass are forwards."""
     from lowdim.models import build
-    from lowdim.studies.collapse import trains_on
+    from lowdim.studies.collapse import network_spec, trains_on
 
     c = p["collapse"]
     t = c["train"]
@@ -183,7 +183,7 @@ def collapse_families(p: dict, probe_batch: int = 16) -> list[Family]:
             if not on:
                 continue
             epochs = full_spec.get("epochs") or t["epochs"]
-            spec = {k: v for k, v in full_spec.items() if k not in ("heads", "fit_from", "datasets", "epochs")}
+            spec = network_spec(full_spec)
             model = _on(build(spec, shape, 10, "standard"))
             s = measure(sgd_step(model, x, lambda out: nn.functional.cross_entropy(out, y)))
             model.eval()

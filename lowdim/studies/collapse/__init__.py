@@ -9,7 +9,7 @@ aggregate -> four figures.
 
 from __future__ import annotations
 
-from lowdim.studies.collapse.params import Collapse as PARAMS, check as check_params, trains_on  # noqa: F401 - the collapse block of params.yaml and its rules
+from lowdim.studies.collapse.params import Collapse as PARAMS, check as check_params, network_spec, trains_on  # noqa: F401 - the collapse block of params.yaml and its rules
 
 from typing import Mapping
 
@@ -63,10 +63,9 @@ def train_spec(params: Mapping, model: str, head: str) -> dict:
     """Everything a training run depends on besides (dataset, seed)."""
     cfg = params[STUDY]
     spec = cfg["models"][model]
-    model_spec = {k: v for k, v in spec.items() if k not in ("heads", "fit_from", "datasets", "epochs")}  # not training's
-    train = {**cfg["train"], "epochs": spec["epochs"]} if spec.get("epochs") else cfg["train"]  # the model's own epochs
+    train = {**cfg["train"], **{k: spec[k] for k in ("epochs", "milestones") if spec.get(k)}}  # the model's own, if set
     return {
-        "device": params["device"], "model": model_spec, "head": "standard" if head == "transfer" else head,
+        "device": params["device"], "model": network_spec(spec), "head": "standard" if head == "transfer" else head,
         "temperature": cfg["temperature"], "train": train,
         "classes": cfg["transfer"]["source_classes"] if head == "transfer" else None,
     }

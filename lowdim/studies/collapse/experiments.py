@@ -23,7 +23,7 @@ from lowdim.train.loop import index_batches
 
 def load_data(spec: CollapseRun, data_path: str) -> tuple[Classification, torch.device]:
     device = pick_device(spec.device)
-    return Classification(data_path, device, spec.classes), device
+    return Classification(data_path, device, spec.classes, spec.model.per_class), device
 
 
 def make_model(spec: CollapseRun, ds: Classification, device: torch.device, seed: int):
@@ -47,6 +47,12 @@ def head_decay(model, h: torch.Tensor, decay: float) -> torch.Tensor:
     """The regularized standard head of Yaras et al. 2022 (their ``GeneralizedModel``): classifier and
     feature decay, decay/2 |W|_F^2 + decay/2 sum_batch |h|^2, added to the batch loss."""
     return 0.5 * decay * (model.head.weight.pow(2).sum() + h.pow(2).sum())
+
+
+@torch.no_grad()
+def unit_rows(head: torch.nn.Linear) -> None:
+    """Project a standard head's classifier rows onto the unit sphere (its bias stays free)."""
+    head.weight.copy_(F.normalize(head.weight, dim=1))
 
 
 def scheduler(opt: torch.optim.Optimizer, kind: str, epochs: int, milestones: list[float], lr_min_ratio: float):
@@ -86,6 +92,8 @@ def train(spec: CollapseRun, run: str, data_path: str, model_out: str, history_o
         opt = torch.optim.Adam(model.parameters(), lr=m.lr, weight_decay=m.weight_decay)
     if spec.head == "normalized":  # classifier rows back on the sphere after every step
         opt.register_step_post_hook(lambda *_: model.head.renormalize())
+    elif m.unit_rows:  # the standard head as cjyaras/normalized-neural-collapse trains it: rows back on the sphere too
+        opt.register_step_post_hook(lambda *_: unit_rows(model.head))
     sched = scheduler(opt, m.schedule, t.epochs, t.milestones, t.lr_min_ratio)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
     decay = m.feature_decay if spec.head == "standard" else 0.0

@@ -14,6 +14,19 @@ from lowdim.specs.base import nested, param
 DATASETS = ('mnist5k', 'digits', 'mnist1d', 'gaussian_mixture', 'mnist', 'fashion_mnist', 'cifar10', 'cifar10_jpeg')
 
 
+#: keys of collapse.models.<name> that say where and how long a model trains, not what it is (the run's train block
+#: carries its epochs and milestones)
+NOT_NETWORK = ("heads", "fit_from", "datasets", "epochs", "milestones")
+#: keys left out of a run's model spec while at these defaults: a model that does not set them keeps its spec and hash
+QUIET_DEFAULTS = {"per_class": None, "unit_rows": False}
+
+
+def network_spec(model: Mapping) -> dict:
+    """The part of a model spec (params ``collapse.models.<name>``) a training run's ``model`` holds."""
+    return {k: v for k, v in model.items()
+            if k not in NOT_NETWORK and not (k in QUIET_DEFAULTS and v == QUIET_DEFAULTS[k])}
+
+
 def trains_on(model: Mapping, dataset: str) -> bool:
     """Whether a model spec (params ``collapse.models.<name>``) trains on ``dataset``: its ``datasets``, or every one."""
     return not model.get("datasets") or dataset in model["datasets"]
@@ -38,6 +51,9 @@ class CollapseModel:
     fit_from: int = param(2, 'first layer of the across-layer fits (Wang et al. claim the geometric pattern for later layers)', minimum=0, maximum=128)
     datasets: tuple[str, ...] | None = param(None, 'the datasets of collapse.datasets this model trains on (null: every one)', min_items=1, unique_items=True, items={'enum': list(DATASETS)})
     epochs: int | None = param(None, 'training epochs of this model (null: collapse.train.epochs)', minimum=1, maximum=100000)
+    milestones: tuple[float, ...] | None = param(None, 'step schedule of this model: lr x0.1 at these fractions of its epochs (null: collapse.train.milestones)', items={'exclusive_minimum': 0, 'exclusive_maximum': 1})
+    per_class: int | None = param(None, 'train on the first n images a class of the prepared training split (null: all of it); the test split is kept whole', minimum=1, maximum=1000000)
+    unit_rows: bool = param(False, 'standard head: classifier rows projected back onto the unit sphere after every step, as cjyaras/normalized-neural-collapse does in its regularized runs too (the normalized head always does)')
 
 
 @dataclass(frozen=True)
@@ -77,7 +93,7 @@ class Collapse:
     datasets: tuple[str, ...] = param(('mnist5k', 'mnist1d'), "Datasets to train on (names from lowdim.data's registry).", min_items=1, unique_items=True, items={'enum': list(DATASETS)})
     seeds: tuple[int, ...] = param((0,), 'Training seeds; each (dataset, model, head, seed) is one run.', min_items=1, unique_items=True, items={'minimum': 0})
     models: dict[str, CollapseModel] = param(
-        {"mlp": CollapseModel(),
+        {"mlp": CollapseModel(unit_rows=True),
          "hybrid": CollapseModel(arch="hybrid", depth=3, width=256, linear_depth=4, loss="mse", lr=1.0e-3, weight_decay=1.0e-4,
                                  feature_decay=0.0, init_scale=0.1, output_scale=100.0, head_bias=False, schedule="cosine",
                                  heads=("standard",), fit_from=2)},
@@ -108,12 +124,12 @@ def check(params: Mapping) -> None:
     from lowdim.config import IMAGE_DATASETS
 
     c = params["collapse"]
-    flat = [d for d in c["datasets"] if d not in IMAGE_DATASETS]
     for name, m in c["models"].items():
+        flat = [d for d in c["datasets"] if d not in IMAGE_DATASETS and trains_on(m, d)]
         if m["arch"] in ("vgg", "resnet18") and flat:
             raise ParamsError(
-                f"params: collapse.models.{name}.arch = \"{m['arch']}\" needs image data but collapse.datasets has "
-                f"{', '.join(flat)}: use mlp/hybrid or image datasets ({', '.join(IMAGE_DATASETS)})"
+                f"params: collapse.models.{name}.arch = \"{m['arch']}\" needs image data but it trains on "
+                f"{', '.join(flat)}: use mlp/hybrid, image datasets ({', '.join(IMAGE_DATASETS)}) or the model's datasets"
             )
     for name, m in c["models"].items():
         unknown = [d for d in (m.get("datasets") or ()) if d not in c["datasets"]]
