@@ -107,8 +107,6 @@ def test_step_schedule_decays_at_the_fractions_and_cosine_reaches_its_floor():
 
 def test_standard_head_rows_can_stay_on_the_sphere_as_in_the_authors_code():
     """cjyaras/normalized-neural-collapse calls normalize_fc() after every step of both runs: unit_rows."""
-    from lowdim.studies.collapse.experiments import unit_rows
-
     spec, shape, _ = SPECS["mlp"]
     x, y = torch.randn(6, *shape), torch.tensor([0, 1, 2, 0, 1, 2])
     for hook in (False, True):
@@ -116,7 +114,7 @@ def test_standard_head_rows_can_stay_on_the_sphere_as_in_the_authors_code():
         model = build(spec, shape, 3, head="standard")
         opt = torch.optim.SGD(model.parameters(), lr=0.5)
         if hook:
-            opt.register_step_post_hook(lambda *_: unit_rows(model.head))
+            opt.register_step_post_hook(lambda *_: model.head.renormalize())
         loss_of("ce", model(x), y).backward()
         opt.step()
         norms = model.head.weight.norm(dim=1)

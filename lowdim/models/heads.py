@@ -17,6 +17,12 @@ from torch import nn
 HEADS = ("standard", "normalized")
 
 
+@torch.no_grad()
+def unit_rows(weight: torch.Tensor) -> None:
+    """Project every classifier row back onto the unit sphere, in place (the authors' ``normalize_fc``)."""
+    weight.copy_(F.normalize(weight, dim=1))
+
+
 class NormalizedLinear(nn.Module):
     def __init__(self, in_dim: int, num_classes: int, temperature: float):
         super().__init__()
@@ -26,10 +32,9 @@ class NormalizedLinear(nn.Module):
         self.temperature = temperature
         self.renormalize()
 
-    @torch.no_grad()
     def renormalize(self) -> None:
         """Project every classifier row back onto the unit sphere (call after each optimizer step)."""
-        self.weight.copy_(F.normalize(self.weight, dim=1))
+        unit_rows(self.weight)
 
     def prepare(self, h: torch.Tensor) -> torch.Tensor:
         return F.normalize(h, dim=1)
@@ -42,7 +47,13 @@ class NormalizedLinear(nn.Module):
 
 
 class StandardLinear(nn.Linear):
-    """The linear head; without ``bias`` it is the bias-free head of Wang et al. 2023 (PNC_DLN)."""
+    """The linear head; without ``bias`` it is the bias-free head of Wang et al. 2023 (PNC_DLN). Its rows are
+    free unless a training loop calls :meth:`renormalize` after each step, as the authors' code does in its
+    regularized runs too (cjyaras/normalized-neural-collapse: ``normalize_fc()`` after every step; the bias
+    stays free)."""
+
+    def renormalize(self) -> None:
+        unit_rows(self.weight)
 
     def prepare(self, h: torch.Tensor) -> torch.Tensor:
         return h

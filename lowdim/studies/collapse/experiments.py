@@ -49,12 +49,6 @@ def head_decay(model, h: torch.Tensor, decay: float) -> torch.Tensor:
     return 0.5 * decay * (model.head.weight.pow(2).sum() + h.pow(2).sum())
 
 
-@torch.no_grad()
-def unit_rows(head: torch.nn.Linear) -> None:
-    """Project a standard head's classifier rows onto the unit sphere (its bias stays free)."""
-    head.weight.copy_(F.normalize(head.weight, dim=1))
-
-
 def scheduler(opt: torch.optim.Optimizer, kind: str, epochs: int, milestones: list[float], lr_min_ratio: float):
     """``step``: lr x0.1 at the given fractions of training (Papyan et al. 2020: 1/3 and 2/3);
     ``cosine``: cosine from lr to lr * lr_min_ratio (Wang et al. 2023: lr/100)."""
@@ -90,10 +84,8 @@ def train(spec: CollapseRun, run: str, data_path: str, model_out: str, history_o
         opt = torch.optim.SGD(model.parameters(), lr=m.lr, momentum=t.momentum, weight_decay=m.weight_decay)
     else:
         opt = torch.optim.Adam(model.parameters(), lr=m.lr, weight_decay=m.weight_decay)
-    if spec.head == "normalized":  # classifier rows back on the sphere after every step
-        opt.register_step_post_hook(lambda *_: model.head.renormalize())
-    elif m.unit_rows:  # the standard head as cjyaras/normalized-neural-collapse trains it: rows back on the sphere too
-        opt.register_step_post_hook(lambda *_: unit_rows(model.head))
+    if spec.head == "normalized" or m.unit_rows:  # classifier rows back on the sphere after every step (the
+        opt.register_step_post_hook(lambda *_: model.head.renormalize())  # authors' standard runs too: unit_rows)
     sched = scheduler(opt, m.schedule, t.epochs, t.milestones, t.lr_min_ratio)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
     decay = m.feature_decay if spec.head == "standard" else 0.0
