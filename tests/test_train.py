@@ -118,3 +118,14 @@ def test_progress_in_a_terminal_is_a_bar(monkeypatch):
     assert not isinstance(prog.progress(range(3), total=3, file=Tty()), prog.Lines)
     monkeypatch.setenv("LOWDIM_PROGRESS", "lines")
     assert isinstance(prog.progress(range(3), total=3, file=Tty()), prog.Lines)
+
+
+def test_sweep_runs_every_job_with_its_own_output_and_checkpoint():
+    from lowdim.errors import ParamsError
+    from lowdim.train import sweep
+
+    calls = []
+    sweep(lambda *a: calls.append(a), "spec", ["L2-w10", "L3-w10"], ["a.parquet", "b.parquet"], ["a.pt", "b.pt"])
+    assert calls == [("spec", "L2-w10", "a.parquet", "a.pt"), ("spec", "L3-w10", "b.parquet", "b.pt")]
+    with pytest.raises(ParamsError, match="2 jobs, 1 outputs"):
+        sweep(lambda *a: None, "spec", ["L2-w10", "L3-w10"], ["a.parquet"], ["a.pt", "b.pt"])

@@ -39,7 +39,7 @@ FINAL = ["results/embedded/collapse/metrics.parquet", "results/embedded/summary/
 MC_FIGURES = ("width", "speed", "movielens")
 FINAL += ["results/embedded/completion/metrics.parquet", "results/embedded/summary/completion.json", "results/embedded/curves/completion.csv"] + [
     f"results/embedded/completion/figures/{f}.{ext}" for f in MC_FIGURES for ext in ("pdf", "png")]
-MC_JOBS = (["completion_depth_width"] * 4 + ["completion_speed", "completion_movielens", "completion_table"]
+MC_JOBS = (["completion_depth_width"] + ["completion_speed", "completion_movielens", "completion_table"]
            + ["completion_figure"] * 3)
 AD_FIGURES = ("samples", "ranks", "curves", "spectra")
 FINAL += ["results/embedded/claims.parquet", "results/embedded/claims.md", "results/embedded/claims.html", "results/embedded/summary/claims.json"]
@@ -55,7 +55,7 @@ RHM_JOBS = (["rhm_train"] * 12 + ["rhm_table", "rhm_examples", "rhm_examples", "
 AD_JOBS = ["adapt_finetune"] * 2 + ["adapt_table"] + ["adapt_figure"] * 4
 DLN_JOBS = ["dln_progressive", "dln_invariant", "dln_compressed", "dln_table"] + ["dln_figure"] * 3
 #: the jobs of the collapse study at the tiny config: 2 runs (standard head + transfer model)
-STUDY_JOBS = (["collapse_train"] * 2 + ["collapse_features"] * 2 + ["collapse_metrics"] * 2
+STUDY_JOBS = (["collapse_train"] * 2 + ["collapse_metrics"] * 2
               + ["collapse_transfer", "collapse_table", "collapse_umap"] + ["collapse_figure"] * 3)
 
 

@@ -1,5 +1,5 @@
-# The neural-collapse study. A run is {dataset}/{model}-{head}/s{seed}: train -> features ->
-# metrics per run (plus a probe for the transfer runs), then the table and four figures.
+# The neural-collapse study. A run is {dataset}/{model}-{head}/s{seed}: train -> metrics (its features'
+# statistics, then the metrics, in one job) per run (plus a probe for the transfer runs), then the table and four figures.
 from lowdim.studies import collapse as collapse_study
 
 COLLAPSE = config["collapse"]
@@ -40,14 +40,17 @@ rule collapse_train:
         " --checkpoint {params.checkpoint} 2>&1 | tee {log}"
 
 
-rule collapse_features:
-    """Stream every layer's training features into per-class sufficient statistics."""
+rule collapse_metrics:
+    """Stream every layer's training features into per-class sufficient statistics, then layerwise NC1,
+    compression, discrimination and rank with the training history (one job: the metrics are milliseconds)."""
     input:
         data=paths.prepared("{dataset}"),
         model=paths.model("collapse", COLLAPSE_RUN),
-        code=code("collapse features"),
+        history=paths.history("collapse", COLLAPSE_RUN),
+        code=code("collapse measure"),
     output:
-        paths.feature_stats("collapse", COLLAPSE_RUN),
+        stats=paths.feature_stats("collapse", COLLAPSE_RUN),
+        metrics=paths.run_metrics("collapse", COLLAPSE_RUN),
     params:
         spec=lambda wc: spec(collapse_study.features_spec(config, wc.model, wc.head)),
         run=COLLAPSE_RUN,
@@ -56,36 +59,15 @@ rule collapse_features:
         gpu=TRAIN_RES["gpu"],
         mem_mb=TRAIN_RES["mem_mb"],
     benchmark:
-        paths.benchmark("collapse", "features", "{dataset}_{model}-{head}_s{seed}")
-    log:
-        paths.log("collapse", "features", "{dataset}_{model}-{head}_s{seed}"),
-    conda:
-        CONDA_ENV
-    shell:
-        "OMP_NUM_THREADS={threads} python -m lowdim collapse features --spec {params.spec:q} --run {params.run}"
-        " --data-path {input.data} --model-path {input.model} --out {output} 2>&1 | tee {log}"
-
-
-rule collapse_metrics:
-    """Layerwise NC1, compression, discrimination and rank, with the training history."""
-    input:
-        stats=paths.feature_stats("collapse", COLLAPSE_RUN),
-        history=paths.history("collapse", COLLAPSE_RUN),
-        code=code("collapse metrics"),
-    output:
-        paths.run_metrics("collapse", COLLAPSE_RUN),
-    params:
-        spec=lambda wc: spec(collapse_study.features_spec(config, wc.model, wc.head)),
-        run=COLLAPSE_RUN,
-    benchmark:
         paths.benchmark("collapse", "metrics", "{dataset}_{model}-{head}_s{seed}")
     log:
         paths.log("collapse", "metrics", "{dataset}_{model}-{head}_s{seed}"),
     conda:
         CONDA_ENV
     shell:
-        "python -m lowdim collapse metrics --spec {params.spec:q} --run {params.run}"
-        " --stats-path {input.stats} --history-path {input.history} --out {output} 2>&1 | tee {log}"
+        "OMP_NUM_THREADS={threads} python -m lowdim collapse measure --spec {params.spec:q} --run {params.run}"
+        " --data-path {input.data} --model-path {input.model} --history-path {input.history}"
+        " --stats-out {output.stats} --out {output.metrics} 2>&1 | tee {log}"
 
 
 rule collapse_transfer:

@@ -5,26 +5,26 @@ MC = config["completion"]
 
 
 rule completion_depth_width:
-    """All seeds of one (depth, width) factorization on the synthetic problems: test error over steps."""
+    """Every (depth, width) setting of the sweep, all seeds of each as one batched program, in one job."""
     input:
         code=code("completion depth-width"),
     output:
-        paths.run_metrics("completion", "depth_width/{job}"),
+        [paths.run_metrics("completion", f"depth_width/{j}") for j in mc_study.depth_width_jobs(MC)],
     params:
         spec=spec(mc_study.job_spec(config, "depth_width")),
-        checkpoint=paths.checkpoint("completion", "depth_width/{job}"),
-    wildcard_constraints:
-        job=r"L\d+-w\d+",
+        jobs=mc_study.depth_width_jobs(MC),
+        checkpoints=[paths.checkpoint("completion", f"depth_width/{j}") for j in mc_study.depth_width_jobs(MC)],
+    priority: LONG_JOB
     threads: 1
     benchmark:
-        paths.benchmark("completion", "depth_width", "{job}")
+        paths.benchmark("completion", "depth_width")
     log:
-        paths.log("completion", "depth_width", "{job}"),
+        paths.log("completion", "depth_width"),
     conda:
         CONDA_ENV
     shell:
-        "OMP_NUM_THREADS={threads} python -m lowdim completion depth-width --spec {params.spec:q} --job {wildcards.job}"
-        " --out {output} --checkpoint {params.checkpoint} 2>&1 | tee {log}"
+        "OMP_NUM_THREADS={threads} python -m lowdim completion depth-width --spec {params.spec:q} --jobs {params.jobs}"
+        " --outs {output} --checkpoints {params.checkpoints} 2>&1 | tee {log}"
 
 
 rule completion_speed:

@@ -5,50 +5,50 @@ DLN = config["dln"]
 
 
 rule dln_progressive:
-    """Train all seeds of one (activation, depth) DLN by full-batch GD; per-layer metrics."""
+    """Every (activation, depth) DLN of the sweep, all seeds of each as one batched network trained by
+    full-batch GD, in one job; per-layer metrics."""
     input:
         code=code("dln progressive"),
     output:
-        paths.run_metrics("dln", "progressive/{job}"),
+        [paths.run_metrics("dln", f"progressive/{j}") for j in dln_study.progressive_jobs(DLN)],
     params:
         spec=spec(dln_study.job_spec(config, "progressive")),
-        checkpoint=paths.checkpoint("dln", "progressive/{job}"),
-    wildcard_constraints:
-        job=r"(linear|relu)-L\d+",
+        jobs=dln_study.progressive_jobs(DLN),
+        checkpoints=[paths.checkpoint("dln", f"progressive/{j}") for j in dln_study.progressive_jobs(DLN)],
     priority: LONG_JOB  # the longest jobs start first: short ones fill the cores at the end
     threads: 1
     benchmark:
-        paths.benchmark("dln", "progressive", "{job}")
+        paths.benchmark("dln", "progressive")
     log:
-        paths.log("dln", "progressive", "{job}"),
+        paths.log("dln", "progressive"),
     conda:
         CONDA_ENV
     shell:
-        "OMP_NUM_THREADS={threads} python -m lowdim dln progressive --spec {params.spec:q} --job {wildcards.job}"
-        " --out {output} --checkpoint {params.checkpoint} 2>&1 | tee {log}"
+        "OMP_NUM_THREADS={threads} python -m lowdim dln progressive --spec {params.spec:q} --jobs {params.jobs}"
+        " --outs {output} --checkpoints {params.checkpoints} 2>&1 | tee {log}"
 
 
 rule dln_invariant:
-    """One optimizer on one input kind: singular values and subspace angles over iterations."""
+    """Every optimizer on every input kind, in one job: singular values and subspace angles over iterations."""
     input:
         code=code("dln invariant"),
     output:
-        paths.run_metrics("dln", "invariant/{job}"),
+        [paths.run_metrics("dln", f"invariant/{j}") for j in dln_study.invariant_jobs(DLN)],
     params:
         spec=spec(dln_study.job_spec(config, "invariant")),
-        checkpoint=paths.checkpoint("dln", "invariant/{job}"),
-    wildcard_constraints:
-        job=r"(gd|momentum|adam|rmsprop)-(whitened|generic)",
+        jobs=dln_study.invariant_jobs(DLN),
+        checkpoints=[paths.checkpoint("dln", f"invariant/{j}") for j in dln_study.invariant_jobs(DLN)],
+    priority: LONG_JOB
     threads: 1
     benchmark:
-        paths.benchmark("dln", "invariant", "{job}")
+        paths.benchmark("dln", "invariant")
     log:
-        paths.log("dln", "invariant", "{job}"),
+        paths.log("dln", "invariant"),
     conda:
         CONDA_ENV
     shell:
-        "OMP_NUM_THREADS={threads} python -m lowdim dln invariant --spec {params.spec:q} --job {wildcards.job}"
-        " --out {output} --checkpoint {params.checkpoint} 2>&1 | tee {log}"
+        "OMP_NUM_THREADS={threads} python -m lowdim dln invariant --spec {params.spec:q} --jobs {params.jobs}"
+        " --outs {output} --checkpoints {params.checkpoints} 2>&1 | tee {log}"
 
 
 rule dln_compressed:

@@ -18,8 +18,7 @@ STUDY = "collapse"
 #: ``python -m lowdim collapse <step>``: step -> "module:function" within this package (its Snakemake rules call them)
 STEPS = {
     "train": "experiments:train",
-    "features": "analyze:features",
-    "metrics": "analyze:metrics",
+    "measure": "analyze:measure",
     "transfer": "analyze:transfer",
     "aggregate": "analyze:aggregate",
     "figure-training": "figures:training",

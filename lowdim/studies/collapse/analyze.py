@@ -54,6 +54,14 @@ def metrics(spec: CollapseRun, run: str, stats_path: str, history_path: str, out
     tables.write(tables.concat_frames([hist, tables.frame(rows, params_hash(spec))]), out)
 
 
+def measure(spec: CollapseRun, run: str, data_path: str, model_path: str, history_path: str, stats_out: str,
+            out: str) -> None:
+    """:func:`features` then :func:`metrics` of one trained run in one process (one start-up: the metrics are
+    a few milliseconds of numpy behind the features' pass)."""
+    features(spec, run, data_path, model_path, stats_out)
+    metrics(spec, run, stats_out, history_path, out)
+
+
 def layer_features(model, x, max_dim: int) -> list:
     """Backbone layer outputs, flattened; conv maps larger than ``max_dim`` are average-pooled over space."""
     out = []

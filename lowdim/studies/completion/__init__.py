@@ -1,7 +1,7 @@
 """Deep low-rank matrix completion (Yaras et al., ICML 2024, "Compressible dynamics in deep
 overparameterized low-rank learning & adaptation").
 
-Three experiments, each a Snakemake job (or one job per setting):
+Three experiments, each one Snakemake job (the depth-width sweep's settings one after another in its job):
 
 * ``depth_width``: synthetic completion, test error vs width for depth 2 and depth 3 (all
   seeds of a (depth, width) setting trained as one batched tensor program);
@@ -20,7 +20,7 @@ STUDY = "completion"
 
 #: ``python -m lowdim completion <step>``: step -> "module:function" within this package (its Snakemake rules call them)
 STEPS = {
-    "depth-width": "experiments:depth_width",
+    "depth-width": "experiments:depth_width_sweep",
     "speed": "experiments:speed",
     "movielens": "experiments:movielens",
     "aggregate": "analyze:aggregate",

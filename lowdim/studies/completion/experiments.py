@@ -17,7 +17,7 @@ from lowdim.studies.completion import row
 from lowdim.studies.completion.core import (Observations, als, compressed_chain, factor_predict, full_chain, narrow_chain,
                                             relative_error, rmse, synthetic, train_chain)
 from lowdim.studies.completion.params import CompletionDepthWidthJob, CompletionMovielensJob, CompletionSpeedJob
-from lowdim.train import pick_device
+from lowdim.train import pick_device, sweep
 
 
 def _rows(experiment: str, model: str, dataset: str, seeds: list[int], history: list[dict],
@@ -29,6 +29,11 @@ def _rows(experiment: str, model: str, dataset: str, seeds: list[int], history: 
                 rows.append(row(experiment, model, dataset, seed, h["step"], metric, h[metric][i]))
         timing.append(row(experiment, model, dataset, seeds[0], h["step"], "seconds", h["seconds"]))
     return rows, timing
+
+
+def depth_width_sweep(spec: CompletionDepthWidthJob, jobs: list[str], outs: list[str], checkpoints: list[str]) -> None:
+    """Every (depth, width) job of the sweep in this one process (:func:`depth_width` each)."""
+    sweep(depth_width, spec, jobs, outs, checkpoints)
 
 
 def depth_width(spec: CompletionDepthWidthJob, job: str, out: str, checkpoint: str) -> None:

@@ -1,9 +1,9 @@
 """Deep linear networks (Wang et al. 2023; Yaras et al. 2023, "The law of parsimony").
 
-Three experiments, one Snakemake rule per job:
+Three experiments, one Snakemake job each (a sweep's settings run one after another in its job):
 
 * ``progressive``: per-layer compression / discrimination of DLNs (and ReLU variants) trained by
-  full-batch GD on nearly-orthogonal Gaussian-mixture data, one job per (activation, depth) with
+  full-batch GD on nearly-orthogonal Gaussian-mixture data, per (activation, depth) with
   all seeds trained as one batched tensor program;
 * ``invariant``: GD (and momentum, Adam, RMSProp) on a DLN fitting a rank-r target, recording
   every layer's singular values and singular-subspace angles over iterations;
@@ -19,8 +19,8 @@ STUDY = "dln"
 
 #: ``python -m lowdim dln <step>``: step -> "module:function" within this package (its Snakemake rules call them)
 STEPS = {
-    "progressive": "experiments:progressive",
-    "invariant": "experiments:invariant",
+    "progressive": "experiments:progressive_sweep",
+    "invariant": "experiments:invariant_sweep",
     "compressed": "experiments:compressed",
     "aggregate": "analyze:aggregate",
     "figure-progressive": "figures:progressive",

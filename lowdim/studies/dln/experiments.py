@@ -29,7 +29,7 @@ from lowdim.models.linear import DeepLinear, orthogonal
 from lowdim.specs import as_dict
 from lowdim.studies.dln.params import DlnCompressedJob, DlnInvariantJob, DlnProgressive, DlnProgressiveJob
 from lowdim.studies.dln import lowrank, row
-from lowdim.train import Checkpointer, fit, pick_device
+from lowdim.train import Checkpointer, fit, pick_device, sweep
 
 DATASET = "orthogonal_samples"
 
@@ -135,6 +135,16 @@ def subspace_metrics(w_t: np.ndarray, w_T: np.ndarray, tol: float = 1e-6) -> dic
         out["angle_fixed_left_final"] = float(principal_angles(u_t[:, cluster_t], u_T[:, cluster_T]).max())
         out["angle_fixed_right_final"] = float(principal_angles(vt_t[cluster_t].T, vt_T[cluster_T].T).max())
     return out
+
+
+def progressive_sweep(spec: DlnProgressiveJob, jobs: list[str], outs: list[str], checkpoints: list[str]) -> None:
+    """Every (activation, depth) job of the sweep in this one process (:func:`progressive` each)."""
+    sweep(progressive, spec, jobs, outs, checkpoints)
+
+
+def invariant_sweep(spec: DlnInvariantJob, jobs: list[str], outs: list[str], checkpoints: list[str]) -> None:
+    """Every (optimizer, inputs) job of the sweep in this one process (:func:`invariant` each)."""
+    sweep(invariant, spec, jobs, outs, checkpoints)
 
 
 def invariant(spec: DlnInvariantJob, job: str, out: str, checkpoint: str) -> None:
