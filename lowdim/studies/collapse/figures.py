@@ -129,7 +129,8 @@ def umap(spec: CollapseRun, runs: list, data_paths: list, model_paths: list, out
             fig, axes = plt.subplots(len(runs), len(layers), figsize=(3.3 * len(layers), 3.2 * len(runs)),
                                      squeeze=False, constrained_layout=True)
         for c, layer in enumerate(layers):
-            emb = _umap(umap_learn, feats[layer].double().cpu().numpy(), u.neighbors)
+            emb = umap_learn.UMAP(n_neighbors=u.neighbors, random_state=0, n_jobs=1).fit_transform(
+                feats[layer].float().cpu().numpy())
             ax = axes[r, c]
             sc = ax.scatter(emb[:, 0], emb[:, 1], c=y.cpu().numpy(), cmap="tab10", s=3, vmin=0, vmax=9)
             ax.set_xticks([]), ax.set_yticks([])
@@ -137,20 +138,6 @@ def umap(spec: CollapseRun, runs: list, data_paths: list, model_paths: list, out
     fig.colorbar(sc, ax=axes, label="class", shrink=0.6)
     fig.suptitle(f"UMAP of training features ({u.samples} samples): classes separate and tighten with depth")
     save(fig, out_pdf, out_png)
-
-
-def _umap(umap_learn, x: np.ndarray, neighbors: int) -> np.ndarray:
-    """UMAP of ``x`` (n, d) from its exact Euclidean distances, computed here (scipy) and passed as precomputed:
-    what UMAP itself does below 4,096 samples, without calling its compiled metric once per pair from Python
-    (24 of the figure's 50 seconds on one core)."""
-    import warnings
-
-    from scipy.spatial.distance import cdist
-
-    with warnings.catch_warnings():  # "inverse_transform will be unavailable": not used
-        warnings.filterwarnings("ignore", message="using precomputed metric")
-        return umap_learn.UMAP(n_neighbors=neighbors, metric="precomputed", random_state=0, n_jobs=1).fit_transform(
-            cdist(x, x))
 
 
 def transfer(table: str, out_pdf: str, out_png: str, models: dict[str, CollapseModel] | None = None) -> None:
