@@ -13,8 +13,9 @@ from lowdim.studies.collapse.params import CollapseModel, CollapseRun
 from lowdim.studies.collapse import row
 
 
-def features(spec: CollapseRun, run: str, data_path: str, model_path: str, out: str) -> None:
-    """Stream every layer's training features into per-class sufficient statistics (two passes)."""
+def features(spec: CollapseRun, run: str, data_path: str, model_path: str, out: str) -> list:
+    """Stream every layer's training features into per-class sufficient statistics (two passes); write them to
+    ``out`` and return them."""
     import torch
 
     from lowdim.metrics.streaming import stream
@@ -33,33 +34,26 @@ def features(spec: CollapseRun, run: str, data_path: str, model_path: str, out: 
     for layer, s in enumerate(stats):
         arrays.update(s.to_arrays(prefix=f"l{layer}_"))
     write_npz(out, arrays, compressed=False)
+    return stats
 
 
-def load_stats(path: str) -> list:
-    """The per-layer statistics written by :func:`features`."""
-    from lowdim.metrics.streaming import ClassStats
-
-    with np.load(path) as z:
-        return [ClassStats.from_arrays(z, prefix=f"l{i}_") for i in range(int(z["num_layers"]))]
-
-
-def metrics(spec: CollapseRun, run: str, stats_path: str, history_path: str, out: str) -> None:
+def metrics(spec: CollapseRun, run: str, stats: list, history_path: str, out: str) -> None:
     """Layerwise NC1, compression, discrimination and numerical rank after training, plus the history."""
     from lowdim.metrics.collapse import layer_metrics
 
     hist = tables.read(history_path)
     final = int(hist["step"].max())
     rows = [row(run, "layerwise", final, layer, name, value)
-            for layer, s in enumerate(load_stats(stats_path)) for name, value in layer_metrics(s).items()]
+            for layer, s in enumerate(stats) for name, value in layer_metrics(s).items()]
     tables.write(tables.concat_frames([hist, tables.frame(rows, params_hash(spec))]), out)
 
 
 def measure(spec: CollapseRun, run: str, data_path: str, model_path: str, history_path: str, stats_out: str,
             out: str) -> None:
     """:func:`features` then :func:`metrics` of one trained run in one process (one start-up: the metrics are
-    a few milliseconds of numpy behind the features' pass)."""
-    features(spec, run, data_path, model_path, stats_out)
-    metrics(spec, run, stats_out, history_path, out)
+    a few milliseconds of numpy behind the features' pass), from the statistics in memory; ``stats_out`` keeps
+    them (``ClassStats.from_arrays`` reads them back)."""
+    metrics(spec, run, features(spec, run, data_path, model_path, stats_out), history_path, out)
 
 
 def layer_features(model, x, max_dim: int) -> list:
